@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs'
+import { z } from 'zod'
+import { MamoriError } from '../errors/index.js'
+
+const port = z.coerce.number().int().min(0).max(65535)
+const positiveInt = z.coerce.number().int().positive()
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')])
+
+/** The whole configuration, one typed object. Every field has a safe default. */
+export const configSchema = z.strictObject({
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(3000),
+      /** Largest accepted request body; larger ones get BODY_TOO_LARGE before parsing. */
+      bodyLimitBytes: positiveInt.max(10 * 1024 * 1024).default(64 * 1024),
+      /** Whether the session cookie carries Secure (required by the __Host- prefix behind TLS). */
+      secureCookies: bool.default(true),
+      trustProxy: bool.default(false),
+    })
+    .prefault({}),
+  database: z
+    .strictObject({
+      dialect: z.enum(['sqlite', 'postgres']).default('sqlite'),
+      sqlitePath: z.string().min(1).default('./data/mamori.db'),
+      postgresUrl: z.string().url().optional(),
+      /** PostgreSQL schema Mamori's tables live in (created if missing). */
+      postgresSchema: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+        .default('public'),
+      poolSize: positiveInt.max(200).default(10),
+    })
+    .prefault({})
+    .refine((d) => d.dialect !== 'postgres' || d.postgresUrl !== undefined, {
+      message: 'database.postgresUrl (MAMORI_POSTGRES_URL) is required when database.dialect is postgres',
+    }),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+  market: z
+    .strictObject({
+      /** Seed of the deterministic simulated price feed. */
+      seed: z.coerce.number().int().nonnegative().default(20200901),
+    })
+    .prefault({}),
+  session: z
+    .strictObject({
+      idleMinutes: positiveInt.max(24 * 60).default(15),
+      absoluteHours: positiveInt.max(24 * 30).default(12),
+    })
+    .prefault({}),
+  withdrawals: z
+    .strictObject({
+      /** How often approved withdrawals are handed to the (simulated) bank. 0 turns the sender off. */
+      sendIntervalMs: z.coerce.number().int().nonnegative().default(5000),
+    })
+    .prefault({}),
+})
+
+export type Config = z.infer<typeof configSchema>
+type DeepReadonly<T> = T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T
+export type FrozenConfig = DeepReadonly<Config>
+
+/** Environment variables and the config path each one sets. */
+const ENV_MAP: Readonly<Record<string, readonly [string, string]>> = {
+  MAMORI_HOST: ['http', 'host'],
+  MAMORI_PORT: ['http', 'port'],
+  MAMORI_BODY_LIMIT_BYTES: ['http', 'bodyLimitBytes'],
+  MAMORI_SECURE_COOKIES: ['http', 'secureCookies'],
+  MAMORI_TRUST_PROXY: ['http', 'trustProxy'],
+  MAMORI_DB: ['database', 'dialect'],
+  MAMORI_SQLITE_PATH: ['database', 'sqlitePath'],
+  MAMORI_POSTGRES_URL: ['database', 'postgresUrl'],
+  MAMORI_POSTGRES_SCHEMA: ['database', 'postgresSchema'],
+  MAMORI_DB_POOL_SIZE: ['database', 'poolSize'],
+  MAMORI_LOG_LEVEL: ['log', 'level'],
+  MAMORI_MARKET_SEED: ['market', 'seed'],
+  MAMORI_SESSION_IDLE_MINUTES: ['session', 'idleMinutes'],
+  MAMORI_SESSION_ABSOLUTE_HOURS: ['session', 'absoluteHours'],
+  MAMORI_WITHDRAWAL_SEND_INTERVAL_MS: ['withdrawals', 'sendIntervalMs'],
+}
+
+export interface LoadConfigOptions {
+  env?: Readonly<Record<string, string | undefined>>
+  /** A JSON file with the same shape as the config; MAMORI_CONFIG_FILE when omitted. */
+  file?: string
+  /** Values that win over both file and environment (CLI flags, tests). */
+  overrides?: Record<string, Record<string, unknown>>
+}
+
+/**
+ * Builds the configuration once at start-up: defaults, then the optional JSON file, then
+ * MAMORI_* environment variables, then explicit overrides. Bad values fail with one
+ * CONFIG_INVALID error listing every problem by its path.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): FrozenConfig {
+  const env = options.env ?? {}
+  const raw: Record<string, Record<string, unknown>> = {}
+  const filePath = options.file ?? env.MAMORI_CONFIG_FILE
+  if (filePath !== undefined && filePath !== '') {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(readFileSync(filePath, 'utf8'))
+    } catch (err) {
+      throw new MamoriError('CONFIG_INVALID', `config file ${filePath}: ${(err as Error).message}`)
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new MamoriError('CONFIG_INVALID', `config file ${filePath}: must hold a JSON object`)
+    }
+    for (const [k, v] of Object.entries(parsed)) raw[k] = v as Record<string, unknown>
+  }
+  for (const [name, [section, key]] of Object.entries(ENV_MAP)) {
+    const value = env[name]
+    if (value === undefined || value === '') continue
+    raw[section] = { ...(raw[section] ?? {}), [key]: value }
+  }
+  for (const [section, values] of Object.entries(options.overrides ?? {})) {
+    raw[section] = { ...(raw[section] ?? {}), ...values }
+  }
+  const result = configSchema.safeParse(raw)
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    throw new MamoriError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, { problems })
+  }
+  return deepFreeze(result.data)
+}
+
+function deepFreeze<T>(value: T): DeepReadonly<T> {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value as DeepReadonly<T>
+}

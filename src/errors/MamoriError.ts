@@ -1,0 +1,65 @@
+/**
+ * Every error Mamori raises on purpose carries a stable `code`. Clients and tests rely on the
+ * code, never on the message. The HTTP status for each code lives in one table
+ * (src/http/errorStatus.ts); a missing entry there is a compile error.
+ */
+export const ERROR_CODES = [
+  // request shape
+  'VALIDATION_FAILED',
+  'MALFORMED_JSON',
+  'BODY_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'IDEMPOTENCY_KEY_REQUIRED',
+  'IDEMPOTENCY_KEY_REUSED',
+  'IDEMPOTENCY_IN_PROGRESS',
+  // authentication
+  'AUTH_REQUIRED',
+  'AUTH_FAILED',
+  'TRADING_PASSWORD_INVALID',
+  'PASSWORD_REJECTED',
+  // brokerage
+  'CUSTOMER_NOT_FOUND',
+  'CUSTOMER_FROZEN',
+  'LOGIN_ID_TAKEN',
+  'INSTRUMENT_UNKNOWN',
+  'ORDER_NOT_FOUND',
+  'ORDER_NOT_CANCELLABLE',
+  'ORDER_INVALID',
+  'DESTINATION_NOT_FOUND',
+  'DESTINATION_NAME_MISMATCH',
+  'DESTINATION_INVALID',
+  'WITHDRAWAL_NOT_FOUND',
+  'WITHDRAWAL_INVALID_TRANSITION',
+  // ledger
+  'LEDGER_INSUFFICIENT_FUNDS',
+  'LEDGER_INSUFFICIENT_SECURITIES',
+  'LEDGER_UNBALANCED',
+  'LEDGER_INVALID_AMOUNT',
+  // platform
+  'CONFIG_INVALID',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+/** Base of every intentional error. `details` is safe to show to the caller (never a secret). */
+export class MamoriError extends Error {
+  readonly code: ErrorCode
+  readonly details: Readonly<Record<string, unknown>> | undefined
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message)
+    this.name = 'MamoriError'
+    this.code = code
+    this.details = details === undefined ? undefined : Object.freeze({ ...details })
+  }
+}
+
+/** True when `err` is a MamoriError with the given code (or any code when omitted). */
+export function isMamoriError(err: unknown, code?: ErrorCode): err is MamoriError {
+  return err instanceof MamoriError && (code === undefined || err.code === code)
+}

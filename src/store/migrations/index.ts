@@ -1,0 +1,11 @@
+import type { Kysely } from 'kysely'
+import type { Dialect } from '../dialect.js'
+import * as m0001 from './0001_core.js'
+
+export interface VersionedMigration {
+  name: string
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>
+}
+
+/** Every migration in order. Names sort lexically; never rename or edit a shipped one. */
+export const MIGRATIONS: readonly VersionedMigration[] = [{ name: '0001_core', up: m0001.up }]

@@ -1,0 +1,153 @@
+import type { Generated } from 'kysely'
+
+/**
+ * Table types shared by both dialects. Times are integer milliseconds since the epoch;
+ * money is integer yen; quantities are integer shares; flags are 0/1 integers — the one
+ * representation SQLite and PostgreSQL agree on without per-dialect conversion.
+ */
+export interface CustomersTable {
+  id: string
+  login_id: string
+  name_kanji: string
+  name_kana: string
+  address: string
+  phone: string
+  date_of_birth: string
+  email: string
+  status: 'active' | 'frozen' | 'closed'
+  login_password_hash: string
+  trading_password_hash: string
+  created_at: number
+}
+
+export interface InstrumentsTable {
+  symbol: string
+  name: string
+  market: string
+  segment: 'domestic_large' | 'domestic_small' | 'foreign_small'
+  base_price: number
+  market_cap: number
+  avg_daily_volume: number
+  lot_size: number
+}
+
+export interface LedgerAccountsTable {
+  id: string
+  customer_id: string | null
+  asset: string
+  kind: string
+  allow_negative: number
+  balance: number
+  updated_at: number
+}
+
+export interface LedgerTransfersTable {
+  seq: Generated<number>
+  id: string
+  idempotency_key: string | null
+  kind: string
+  reverses: string | null
+  memo: string | null
+  created_at: number
+}
+
+export interface LedgerEntriesTable {
+  seq: Generated<number>
+  transfer_id: string
+  account_id: string
+  asset: string
+  side: 'debit' | 'credit'
+  amount: number
+}
+
+export interface IdempotencyRecordsTable {
+  scope: string
+  key: string
+  request_hash: string
+  status_code: number
+  response_json: string
+  created_at: number
+}
+
+export interface OrdersTable {
+  id: string
+  customer_id: string
+  symbol: string
+  side: 'buy' | 'sell'
+  type: 'market' | 'limit'
+  quantity: number
+  limit_price: number | null
+  reserved_amount: number
+  status: 'open' | 'filled' | 'cancelled'
+  filled_price: number | null
+  filled_at: number | null
+  created_at: number
+  updated_at: number
+}
+
+export interface WithdrawalDestinationsTable {
+  id: string
+  customer_id: string
+  bank_code: string
+  branch_code: string
+  account_type: 'ordinary' | 'current' | 'savings'
+  account_number: string
+  holder_kana: string
+  status: 'active' | 'removed'
+  created_at: number
+  removed_at: number | null
+}
+
+export interface DepositsTable {
+  id: string
+  customer_id: string
+  amount: number
+  transfer_id: string
+  created_at: number
+}
+
+export type WithdrawalStatus = 'requested' | 'held' | 'approved' | 'sent' | 'cancelled'
+
+export interface WithdrawalsTable {
+  id: string
+  customer_id: string
+  destination_id: string
+  amount: number
+  status: WithdrawalStatus
+  status_reason: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface WithdrawalTransitionsTable {
+  seq: Generated<number>
+  withdrawal_id: string
+  from_status: WithdrawalStatus | null
+  to_status: WithdrawalStatus
+  reason: string | null
+  at: number
+}
+
+export interface SessionsTable {
+  id_hash: string
+  customer_id: string
+  created_at: number
+  last_seen_at: number
+  expires_at: number
+  revoked_at: number | null
+}
+
+export interface Database {
+  customers: CustomersTable
+  instruments: InstrumentsTable
+  ledger_accounts: LedgerAccountsTable
+  ledger_transfers: LedgerTransfersTable
+  ledger_entries: LedgerEntriesTable
+  idempotency_records: IdempotencyRecordsTable
+  orders: OrdersTable
+  withdrawal_destinations: WithdrawalDestinationsTable
+  deposits: DepositsTable
+  withdrawals: WithdrawalsTable
+  withdrawal_transitions: WithdrawalTransitionsTable
+  sessions: SessionsTable
+}
