@@ -44,7 +44,13 @@ export const postgresCase: DialectCase = {
   async open(): Promise<Store> {
     if (PG_URL === undefined) throw new Error('MAMORI_TEST_PG_URL is not set')
     const schema = `t_${process.pid}_${randomBytes(6).toString('hex')}`
-    const store = await openStore({ dialect: 'postgres', postgresUrl: PG_URL, postgresSchema: schema, poolSize: 20 })
+    const store = await openStore({
+      dialect: 'postgres',
+      sqlitePath: '',
+      postgresUrl: PG_URL,
+      postgresSchema: schema,
+      poolSize: 20,
+    })
     await migrate(store)
     const close = store.close
     return Object.assign(Object.create(null), store, {
