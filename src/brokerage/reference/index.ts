@@ -1,0 +1,8 @@
+export { buildInstrumentCatalog } from './instrumentCatalog.js'
+export type { InstrumentSpec, InstrumentMarket, InstrumentSegment } from './instrumentCatalog.js'
+export { PriceFeed } from './priceFeed.js'
+export { normalizeKanaName, kanaNamesMatch, isKana } from './kana.js'
+export { validateBankAccount, BANK_ACCOUNT_TYPES } from './bankAccount.js'
+export type { BankAccountInput, BankAccountType, BankAccountValidation } from './bankAccount.js'
+export { generatePeople } from './demoPeople.js'
+export type { PersonSpec } from './demoPeople.js'
