@@ -44,6 +44,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Seed of the deterministic simulated price feed. */
       seed: z.coerce.number().int().nonnegative().default(20200901),
+      /** How often resting limit orders are matched against the feed. 0 turns matching off. */
+      matchIntervalMs: z.coerce.number().int().nonnegative().default(1000),
     })
     .prefault({}),
   session: z
@@ -78,6 +80,7 @@ const ENV_MAP: Readonly<Record<string, readonly [string, string]>> = {
   MAMORI_DB_POOL_SIZE: ['database', 'poolSize'],
   MAMORI_LOG_LEVEL: ['log', 'level'],
   MAMORI_MARKET_SEED: ['market', 'seed'],
+  MAMORI_MATCH_INTERVAL_MS: ['market', 'matchIntervalMs'],
   MAMORI_SESSION_IDLE_MINUTES: ['session', 'idleMinutes'],
   MAMORI_SESSION_ABSOLUTE_HOURS: ['session', 'absoluteHours'],
   MAMORI_WITHDRAWAL_SEND_INTERVAL_MS: ['withdrawals', 'sendIntervalMs'],

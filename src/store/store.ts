@@ -13,6 +13,8 @@ export type Db = Kysely<Database> | Transaction<Database>
 export interface Store {
   readonly db: Kysely<Database>
   readonly dialect: Dialect
+  /** The PostgreSQL schema holding Mamori's tables (undefined on SQLite). */
+  readonly schema: string | undefined
   /** What kind of constraint an error violated, if it is a constraint violation. */
   constraintViolation(err: unknown): 'unique' | 'check' | undefined
   /**
@@ -38,6 +40,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     return {
       db,
       dialect: 'postgres',
+      schema: config.postgresSchema,
       constraintViolation: postgresConstraint,
       async transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
         for (let attempt = 1; ; attempt++) {
@@ -57,6 +60,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   return {
     db,
     dialect: 'sqlite',
+    schema: undefined,
     constraintViolation: sqliteConstraint,
     transaction: (fn) => db.transaction().execute(fn),
     close: () => db.destroy(),
@@ -72,7 +76,13 @@ export async function migrate(store: Store): Promise<string[]> {
       return out
     },
   }
-  const migrator = new Migrator({ db: store.db, provider })
+  // Pinning the schema keeps the migrator from finding another schema's bookkeeping tables
+  // through the search path (several Mamori schemas can share one PostgreSQL database).
+  const migrator = new Migrator({
+    db: store.db,
+    provider,
+    ...(store.schema === undefined ? {} : { migrationTableSchema: store.schema }),
+  })
   const { error, results } = await migrator.migrateToLatest()
   if (error !== undefined) throw error instanceof Error ? error : new Error(String(error))
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)

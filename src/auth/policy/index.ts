@@ -1,0 +1,2 @@
+export { OPERATIONS, isOperation } from './operations.js'
+export type { Operation } from './operations.js'

@@ -1,0 +1,34 @@
+import type { FastifyRequest } from 'fastify'
+import type { SessionService } from '../auth/index.js'
+import { MamoriError } from '../errors/index.js'
+import { routeAuth, type AuthenticatedCustomer } from './routeConfig.js'
+import { sessionTokenOf } from './sessionCookie.js'
+
+/**
+ * The onRequest hook that runs before any body is read: on a route whose auth is 'customer', find
+ * the live session or fail AUTH_REQUIRED. Unauthenticated callers therefore learn nothing from
+ * validation errors on protected routes.
+ */
+export function authenticateHook(sessions: SessionService): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    request.customer = undefined
+    const config = request.routeOptions.config
+    // The not-found handler has no operation; it needs no session.
+    if (request.is404 || config.operation === undefined) return
+    if (routeAuth(config) !== 'customer') return
+    const token = sessionTokenOf(request)
+    const session = token === undefined ? undefined : await sessions.resolve(token)
+    if (session === undefined) throw new MamoriError('AUTH_REQUIRED', 'a valid session is required')
+    request.customer = Object.freeze({ id: session.customerId, sessionHash: session.sessionHash })
+  }
+}
+
+/**
+ * The logged-in customer of a request on a route with auth 'customer'. Throws AUTH_REQUIRED when
+ * there is none, so a handler on a mis-declared route still fails closed.
+ */
+export function customerOf(request: FastifyRequest): AuthenticatedCustomer {
+  const customer = request.customer
+  if (customer === undefined) throw new MamoriError('AUTH_REQUIRED', 'a valid session is required')
+  return customer
+}

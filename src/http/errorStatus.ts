@@ -1,0 +1,47 @@
+import type { ErrorCode } from '../errors/index.js'
+
+/**
+ * The one place an error code becomes an HTTP status. Typed as a full Record, so adding a code to
+ * ERROR_CODES without deciding its status here fails the build.
+ */
+export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
+  // request shape
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  IDEMPOTENCY_KEY_REQUIRED: 400,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  // authentication
+  AUTH_REQUIRED: 401,
+  AUTH_FAILED: 401,
+  TRADING_PASSWORD_INVALID: 403,
+  PASSWORD_REJECTED: 422,
+  // brokerage
+  CUSTOMER_NOT_FOUND: 404,
+  CUSTOMER_FROZEN: 423,
+  LOGIN_ID_TAKEN: 409,
+  INSTRUMENT_UNKNOWN: 422,
+  ORDER_NOT_FOUND: 404,
+  ORDER_NOT_CANCELLABLE: 409,
+  ORDER_INVALID: 422,
+  DESTINATION_NOT_FOUND: 404,
+  DESTINATION_NAME_MISMATCH: 422,
+  DESTINATION_INVALID: 422,
+  WITHDRAWAL_NOT_FOUND: 404,
+  WITHDRAWAL_INVALID_TRANSITION: 409,
+  // ledger
+  LEDGER_INSUFFICIENT_FUNDS: 422,
+  LEDGER_INSUFFICIENT_SECURITIES: 422,
+  // An unbalanced transfer is a bug in Mamori, never the caller's doing.
+  LEDGER_UNBALANCED: 500,
+  LEDGER_INVALID_AMOUNT: 422,
+  // platform
+  CONFIG_INVALID: 500,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+})

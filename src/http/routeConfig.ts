@@ -1,0 +1,52 @@
+import type { RouteOptions } from 'fastify'
+import { isOperation, OPERATIONS, type Operation } from '../auth/index.js'
+
+/** Who may call a route: a logged-in customer, or anyone. */
+export type RouteAuth = 'customer' | 'none'
+
+const ROUTE_AUTHS: readonly string[] = ['customer', 'none'] satisfies readonly RouteAuth[]
+
+/** The customer behind the request's session, set on routes whose auth is 'customer'. */
+export interface AuthenticatedCustomer {
+  readonly id: string
+  /** Stored hash of the session (SessionService.revokeByHash ends exactly this session). */
+  readonly sessionHash: string
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What the route does; the authentication policy keys off it (B-8). Required on every route. */
+    operation?: Operation
+    /**
+     * 'customer': the request must carry a live session (cookie or bearer), else AUTH_REQUIRED.
+     * 'none': anyone. When omitted: 'none' for the 'public' and 'login' operations, 'customer'
+     * for every other operation — a forgotten declaration fails closed.
+     */
+    auth?: RouteAuth
+  }
+  interface FastifyRequest {
+    /** Set on routes whose auth is 'customer'; read it with `customerOf(request)`. */
+    customer: AuthenticatedCustomer | undefined
+  }
+}
+
+/** The auth a route actually gets, given its declared config. */
+export function routeAuth(config: { operation?: Operation; auth?: RouteAuth }): RouteAuth {
+  if (config.auth !== undefined) return config.auth
+  return config.operation === 'public' || config.operation === 'login' ? 'none' : 'customer'
+}
+
+/**
+ * Refuses, at start-up, a route that does not say which operation it performs or declares an
+ * unknown auth mode. A programming error, so a TypeError rather than a MamoriError.
+ */
+export function checkRouteConfig(route: Pick<RouteOptions, 'method' | 'url' | 'config'>): void {
+  const config: { operation?: unknown; auth?: unknown } = route.config ?? {}
+  const where = `${String(route.method)} ${route.url}`
+  if (!isOperation(config.operation)) {
+    throw new TypeError(`route ${where} must declare config.operation, one of: ${OPERATIONS.join(', ')}`)
+  }
+  if (config.auth !== undefined && !ROUTE_AUTHS.includes(String(config.auth))) {
+    throw new TypeError(`route ${where} has config.auth ${String(config.auth)}; expected 'customer' or 'none'`)
+  }
+}

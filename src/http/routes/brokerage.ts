@@ -1,0 +1,369 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Transaction } from 'kysely'
+import { z } from 'zod'
+import {
+  cancelOrder,
+  cancelWithdrawal,
+  getInstrument,
+  getPortfolio,
+  listDestinations,
+  listInstruments,
+  listOrders,
+  listWithdrawals,
+  placeOrder,
+  recordDeposit,
+  registerDestination,
+  removeDestination,
+  requestWithdrawal,
+  verifyTradingPassword,
+  type BrokerageContext,
+} from '../../brokerage/index.js'
+import { checkIdempotencyKey, runIdempotent, type Database } from '../../store/index.js'
+import type { RouteModule } from '../app.js'
+import { customerOf } from '../authenticate.js'
+import { errorBodySchema } from '../errorBody.js'
+
+/** Positive whole yen, below ¥10 trillion. */
+const yen = z.number().int().positive().max(9_999_999_999_999)
+const symbol = z.string().regex(/^[A-Z0-9.]{1,16}$/, 'a symbol such as 7203 or SZ.002123')
+const id = z.string().regex(/^[a-z]{2,4}_[0-9a-f]{32}$/, 'an id issued by Mamori')
+const tradingPassword = z.string().min(1).max(4096).describe('The trading password (separate from the login password)')
+const idempotencyHeaders = z.object({
+  'idempotency-key': z.string().optional().describe('Required: 8-128 chars; a retry with the same key is answered once'),
+})
+const errors = {
+  400: errorBodySchema,
+  401: errorBodySchema,
+  403: errorBodySchema,
+  404: errorBodySchema,
+  409: errorBodySchema,
+  422: errorBodySchema,
+  423: errorBodySchema,
+}
+
+const instrumentSchema = z.object({
+  symbol: z.string(),
+  name: z.string(),
+  market: z.string(),
+  segment: z.enum(['domestic_large', 'domestic_small', 'foreign_small']),
+  price: z.number().int(),
+  marketCap: z.number().int(),
+  avgDailyVolume: z.number().int(),
+  lotSize: z.number().int(),
+})
+const orderSchema = z.object({
+  id: z.string(),
+  symbol: z.string(),
+  side: z.enum(['buy', 'sell']),
+  type: z.enum(['market', 'limit']),
+  quantity: z.number().int(),
+  limitPrice: z.number().int().nullable(),
+  status: z.enum(['open', 'filled', 'cancelled']),
+  filledPrice: z.number().int().nullable(),
+  filledAt: z.number().int().nullable(),
+  createdAt: z.number().int(),
+})
+const destinationSchema = z.object({
+  id: z.string(),
+  bankCode: z.string(),
+  branchCode: z.string(),
+  accountType: z.enum(['ordinary', 'current', 'savings']),
+  accountNumber: z.string(),
+  holderKana: z.string(),
+  status: z.enum(['active', 'removed']),
+  createdAt: z.number().int(),
+})
+const withdrawalSchema = z.object({
+  id: z.string(),
+  destinationId: z.string(),
+  amount: z.number().int(),
+  status: z.enum(['requested', 'held', 'approved', 'sent', 'cancelled']),
+  statusReason: z.string().nullable(),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+})
+const depositSchema = z.object({ id: z.string(), amount: z.number().int(), createdAt: z.number().int() })
+const portfolioSchema = z.object({
+  cash: z.number().int(),
+  cashReserved: z.number().int(),
+  totalValue: z.number().int(),
+  holdings: z.array(
+    z.object({
+      symbol: z.string(),
+      quantity: z.number().int(),
+      reserved: z.number().int(),
+      price: z.number().int(),
+      value: z.number().int(),
+    }),
+  ),
+})
+
+/**
+ * Runs a state-changing customer request once per Idempotency-Key, in one transaction, and answers
+ * a retry with the stored response. Secrets (the trading password) are left out of the request
+ * fingerprint, so no hash of a password is ever stored beside the response.
+ */
+async function idempotent<T>(
+  brokerage: BrokerageContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  operation: string,
+  fingerprint: unknown,
+  run: (trx: Transaction<Database>, customerId: string) => Promise<T>,
+): Promise<T> {
+  const customer = customerOf(request)
+  const header = request.headers['idempotency-key']
+  const key = checkIdempotencyKey(typeof header === 'string' ? header : undefined)
+  const result = await runIdempotent(
+    brokerage.store,
+    { scope: `${customer.id}:${operation}`, key, request: fingerprint, at: brokerage.clock.now() },
+    async (trx) => ({ status: 201, body: await run(trx, customer.id) }),
+  )
+  if (result.replayed) reply.header('idempotent-replayed', 'true')
+  reply.code(result.status)
+  return result.body
+}
+
+/** The customer's brokerage API (A-2 … A-5): instruments, portfolio, deposits, orders, destinations, withdrawals. */
+export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
+  const { store, clock, prices } = brokerage
+  return (app) => {
+    app.get(
+      '/v1/instruments',
+      {
+        config: { operation: 'public' },
+        schema: {
+          summary: 'Every instrument with its current simulated price',
+          querystring: z.strictObject({ segment: z.enum(['domestic_large', 'domestic_small', 'foreign_small']).optional() }),
+          response: { 200: z.object({ instruments: z.array(instrumentSchema) }), 400: errorBodySchema },
+        },
+      },
+      async (request) => {
+        const now = clock.now()
+        const all = await listInstruments(store.db)
+        const picked = request.query.segment === undefined ? all : all.filter((i) => i.segment === request.query.segment)
+        return { instruments: picked.map((i) => ({ ...i, price: prices.priceAt(i.symbol, now) })) }
+      },
+    )
+
+    app.get(
+      '/v1/instruments/:symbol',
+      {
+        config: { operation: 'public' },
+        schema: {
+          summary: 'One instrument with its current simulated price',
+          params: z.strictObject({ symbol }),
+          response: { 200: instrumentSchema, 400: errorBodySchema, 422: errorBodySchema },
+        },
+      },
+      async (request) => {
+        const i = await getInstrument(store.db, request.params.symbol)
+        return { ...i, price: prices.priceAt(i.symbol, clock.now()) }
+      },
+    )
+
+    app.get(
+      '/v1/portfolio',
+      {
+        config: { operation: 'read' },
+        schema: { summary: 'Cash, reserved cash and holdings at current prices', response: { 200: portfolioSchema, ...errors } },
+      },
+      async (request) => {
+        const p = await getPortfolio(store.db, prices, customerOf(request).id, clock.now())
+        return { ...p, holdings: [...p.holdings] }
+      },
+    )
+
+    app.post(
+      '/v1/deposits',
+      {
+        config: { operation: 'deposit' },
+        schema: {
+          summary: 'Record money arriving from the customer’s bank (simulated)',
+          headers: idempotencyHeaders,
+          body: z.strictObject({ amount: yen }),
+          response: { 201: depositSchema, ...errors },
+        },
+      },
+      async (request, reply) =>
+        idempotent(brokerage, request, reply, 'deposit', request.body, async (trx, customerId) => {
+          const d = await recordDeposit(brokerage, trx, customerId, request.body.amount)
+          return { id: d.id, amount: d.amount, createdAt: d.createdAt }
+        }),
+    )
+
+    app.get(
+      '/v1/orders',
+      {
+        config: { operation: 'read' },
+        schema: { summary: 'The customer’s orders, newest first', response: { 200: z.object({ orders: z.array(orderSchema) }), ...errors } },
+      },
+      async (request) => ({ orders: (await listOrders(store.db, customerOf(request).id)).map(publicOrder) }),
+    )
+
+    app.post(
+      '/v1/orders',
+      {
+        config: { operation: 'order' },
+        schema: {
+          summary: 'Place a market or limit order; it executes against the simulated feed when it can',
+          headers: idempotencyHeaders,
+          body: z.strictObject({
+            symbol,
+            side: z.enum(['buy', 'sell']),
+            type: z.enum(['market', 'limit']),
+            quantity: z.number().int().positive().max(1_000_000_000),
+            limitPrice: yen.optional(),
+            tradingPassword,
+          }),
+          response: { 201: orderSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { tradingPassword: secret, ...order } = request.body
+        await verifyTradingPassword(store.db, customerOf(request).id, secret)
+        return idempotent(brokerage, request, reply, 'order', order, async (trx, customerId) =>
+          publicOrder(await placeOrder(brokerage, trx, customerId, order)),
+        )
+      },
+    )
+
+    app.post(
+      '/v1/orders/:orderId/cancel',
+      {
+        config: { operation: 'order' },
+        schema: {
+          summary: 'Cancel an open order and release what it reserved',
+          headers: idempotencyHeaders,
+          params: z.strictObject({ orderId: id }),
+          response: { 201: orderSchema, ...errors },
+        },
+      },
+      async (request, reply) =>
+        idempotent(brokerage, request, reply, 'order-cancel', request.params, async (trx, customerId) =>
+          publicOrder(await cancelOrder(brokerage, trx, customerId, request.params.orderId)),
+        ),
+    )
+
+    app.get(
+      '/v1/destinations',
+      {
+        config: { operation: 'read' },
+        schema: {
+          summary: 'Active withdrawal destinations',
+          response: { 200: z.object({ destinations: z.array(destinationSchema) }), ...errors },
+        },
+      },
+      async (request) => ({ destinations: (await listDestinations(store.db, customerOf(request).id)).map(publicDestination) }),
+    )
+
+    app.post(
+      '/v1/destinations',
+      {
+        config: { operation: 'destination_change' },
+        schema: {
+          summary: 'Register a bank account in the customer’s own name as a withdrawal destination',
+          headers: idempotencyHeaders,
+          body: z.strictObject({
+            bankCode: z.string().max(16),
+            branchCode: z.string().max(16),
+            accountType: z.enum(['ordinary', 'current', 'savings']),
+            accountNumber: z.string().max(32),
+            holderKana: z.string().min(1).max(128),
+            tradingPassword,
+          }),
+          response: { 201: destinationSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { tradingPassword: secret, ...destination } = request.body
+        await verifyTradingPassword(store.db, customerOf(request).id, secret)
+        return idempotent(brokerage, request, reply, 'destination-add', destination, async (trx, customerId) =>
+          publicDestination(await registerDestination(brokerage, trx, customerId, destination)),
+        )
+      },
+    )
+
+    app.post(
+      '/v1/destinations/:destinationId/remove',
+      {
+        config: { operation: 'destination_change' },
+        schema: {
+          summary: 'Remove a withdrawal destination',
+          headers: idempotencyHeaders,
+          params: z.strictObject({ destinationId: id }),
+          body: z.strictObject({ tradingPassword }),
+          response: { 201: destinationSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        await verifyTradingPassword(store.db, customerOf(request).id, request.body.tradingPassword)
+        return idempotent(brokerage, request, reply, 'destination-remove', request.params, async (trx, customerId) =>
+          publicDestination(await removeDestination(brokerage, trx, customerId, request.params.destinationId)),
+        )
+      },
+    )
+
+    app.get(
+      '/v1/withdrawals',
+      {
+        config: { operation: 'read' },
+        schema: {
+          summary: 'The customer’s withdrawals, newest first',
+          response: { 200: z.object({ withdrawals: z.array(withdrawalSchema) }), ...errors },
+        },
+      },
+      async (request) => ({ withdrawals: (await listWithdrawals(store.db, customerOf(request).id)).map(publicWithdrawal) }),
+    )
+
+    app.post(
+      '/v1/withdrawals',
+      {
+        config: { operation: 'withdrawal' },
+        schema: {
+          summary: 'Request a withdrawal to a registered destination; the amount is reserved at once',
+          headers: idempotencyHeaders,
+          body: z.strictObject({ destinationId: id, amount: yen, tradingPassword }),
+          response: { 201: withdrawalSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { tradingPassword: secret, ...withdrawal } = request.body
+        await verifyTradingPassword(store.db, customerOf(request).id, secret)
+        return idempotent(brokerage, request, reply, 'withdrawal', withdrawal, async (trx, customerId) =>
+          publicWithdrawal(await requestWithdrawal(brokerage, trx, customerId, withdrawal)),
+        )
+      },
+    )
+
+    app.post(
+      '/v1/withdrawals/:withdrawalId/cancel',
+      {
+        config: { operation: 'withdrawal' },
+        schema: {
+          summary: 'Cancel a withdrawal that has not been sent; the cash returns',
+          headers: idempotencyHeaders,
+          params: z.strictObject({ withdrawalId: id }),
+          response: { 201: withdrawalSchema, ...errors },
+        },
+      },
+      async (request, reply) =>
+        idempotent(brokerage, request, reply, 'withdrawal-cancel', request.params, async (trx, customerId) =>
+          publicWithdrawal(await cancelWithdrawal(brokerage, trx, customerId, request.params.withdrawalId)),
+        ),
+    )
+  }
+}
+
+function publicOrder(o: import('../../brokerage/index.js').Order): z.infer<typeof orderSchema> {
+  const { customerId: _c, ...rest } = o
+  return rest
+}
+function publicDestination(d: import('../../brokerage/index.js').Destination): z.infer<typeof destinationSchema> {
+  const { customerId: _c, ...rest } = d
+  return rest
+}
+function publicWithdrawal(w: import('../../brokerage/index.js').Withdrawal): z.infer<typeof withdrawalSchema> {
+  const { customerId: _c, ...rest } = w
+  return rest
+}

@@ -1,0 +1,2 @@
+export { startServer } from './startServer.js'
+export type { RunningServer, ServerOptions } from './startServer.js'

@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import {
+  approveAllWithdrawals,
+  matchOpenOrders,
+  seedInstruments,
+  sendApprovedWithdrawals,
+  type BrokerageContext,
+} from '../brokerage/index.js'
+import { buildInstrumentCatalog, PriceFeed } from '../brokerage/reference/index.js'
+import type { FrozenConfig } from '../config/index.js'
+import { authRoutes, brokerageRoutes, buildApp, createLogger } from '../http/index.js'
+import { cryptoRandom, systemClock, type Clock, type Random } from '../runtime/index.js'
+import { migrate, openStore, type Store } from '../store/index.js'
+
+export interface RunningServer {
+  readonly url: string
+  readonly app: FastifyInstance
+  readonly store: Store
+  readonly brokerage: BrokerageContext
+  /** Stops the jobs, drains requests, closes the database. */
+  close(): Promise<void>
+}
+
+export interface ServerOptions {
+  readonly clock?: Clock
+  readonly random?: Random
+  readonly logger?: Logger
+}
+
+/**
+ * The composition root: opens and migrates the configured database, loads the instrument
+ * catalogue, wires the brokerage core behind the HTTP API, starts the background jobs (matching
+ * resting orders, sending approved withdrawals) and listens.
+ */
+export async function startServer(config: FrozenConfig, options: ServerOptions = {}): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock
+  const random = options.random ?? cryptoRandom
+  const logger = options.logger ?? createLogger(config.log.level)
+  const store = await openStore(config.database)
+  try {
+    await migrate(store)
+    const catalog = buildInstrumentCatalog()
+    await seedInstruments(store.db, catalog)
+    const brokerage: BrokerageContext = Object.freeze({
+      store,
+      clock,
+      random,
+      prices: new PriceFeed(config.market.seed, catalog),
+      screenWithdrawal: approveAllWithdrawals,
+    })
+    const app = await buildApp({
+      config,
+      store,
+      clock,
+      random,
+      logger,
+      routes: [authRoutes, brokerageRoutes(brokerage)],
+    })
+    const jobs = [
+      every(config.market.matchIntervalMs, () => matchOpenOrders(brokerage), logger, 'order matching'),
+      every(config.withdrawals.sendIntervalMs, () => sendApprovedWithdrawals(brokerage), logger, 'withdrawal sending'),
+    ]
+    const address = await app.listen({ host: config.http.host, port: config.http.port })
+    return {
+      url: address,
+      app,
+      store,
+      brokerage,
+      async close(): Promise<void> {
+        for (const job of jobs) await job.stop()
+        await app.close()
+        await store.close()
+      },
+    }
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+}
+
+/** Runs `task` every `ms` (never overlapping itself); 0 disables it. */
+function every(ms: number, task: () => Promise<unknown>, logger: Logger, name: string): { stop(): Promise<void> } {
+  if (ms === 0) return { stop: async () => undefined }
+  let running: Promise<unknown> | undefined
+  const timer = setInterval(() => {
+    if (running !== undefined) return
+    running = task()
+      .catch((err: unknown) => logger.error({ err }, `${name} failed`))
+      .finally(() => {
+        running = undefined
+      })
+  }, ms)
+  timer.unref()
+  return {
+    async stop(): Promise<void> {
+      clearInterval(timer)
+      await running
+    },
+  }
+}

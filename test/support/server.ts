@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { loadConfig, type FrozenConfig } from '../../src/config/index.js'
+import { ManualClock, type Random } from '../../src/runtime/index.js'
+import { startServer, type RunningServer } from '../../src/server/index.js'
+import type { Dialect } from '../../src/store/index.js'
+import { PG_URL } from './dialects.js'
+
+/**
+ * API tests run the whole composition root (startServer) over real HTTP, once per dialect: a
+ * fresh SQLite file, and when MAMORI_TEST_PG_URL is set, a fresh PostgreSQL schema dropped
+ * afterwards. The background jobs are off and the clock is frozen, so prices are deterministic
+ * and nothing moves unless a test says so.
+ */
+export const SERVER_DIALECTS: readonly Dialect[] = PG_URL === undefined ? ['sqlite'] : ['sqlite', 'postgres']
+
+/** 2020-09-01 00:00 UTC, where the frozen clock of a test server starts. */
+export const SERVER_T0 = Date.UTC(2020, 8, 1)
+
+export interface TestServerOptions {
+  /** Defaults to a ManualClock at SERVER_T0. */
+  readonly clock?: ManualClock
+  readonly random?: Random
+  /** Extra config sections, merged over the test defaults (e.g. `{ http: { bodyLimitBytes: 1024 } }`). */
+  readonly overrides?: Record<string, Record<string, unknown>>
+}
+
+export interface TestServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string
+  readonly server: RunningServer
+  /** The server's clock; advance it to move prices, sessions and timestamps. */
+  readonly clock: ManualClock
+  readonly config: FrozenConfig
+  /** Stops the server and deletes its database (file or schema). */
+  close(): Promise<void>
+}
+
+/** Starts the real server on 127.0.0.1, port 0, against a database of its own. */
+export async function startTestServer(dialect: Dialect, opts: TestServerOptions = {}): Promise<TestServer> {
+  const clock = opts.clock ?? new ManualClock(SERVER_T0)
+  let database: Record<string, unknown>
+  let cleanup: () => Promise<void>
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'mamori-api-'))
+    database = { dialect: 'sqlite', sqlitePath: join(dir, 'mamori.db') }
+    cleanup = async () => rmSync(dir, { recursive: true, force: true })
+  } else {
+    const url = PG_URL
+    if (url === undefined) throw new Error('MAMORI_TEST_PG_URL is not set')
+    const schema = `t_${process.pid}_${randomBytes(6).toString('hex')}`
+    database = { dialect: 'postgres', postgresUrl: url, postgresSchema: schema, poolSize: 20 }
+    cleanup = async () => {
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      try {
+        await client.query(`drop schema if exists "${schema}" cascade`)
+      } finally {
+        await client.end()
+      }
+    }
+  }
+  const overrides = opts.overrides ?? {}
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      ...overrides,
+      http: { host: '127.0.0.1', port: 0, secureCookies: false, ...overrides.http },
+      database: { ...database, ...overrides.database },
+      log: { level: 'silent', ...overrides.log },
+      withdrawals: { sendIntervalMs: 0, ...overrides.withdrawals },
+      market: { matchIntervalMs: 0, ...overrides.market },
+    },
+  })
+  let server: RunningServer
+  try {
+    server = await startServer(config, opts.random === undefined ? { clock } : { clock, random: opts.random })
+  } catch (err) {
+    await cleanup()
+    throw err
+  }
+  return {
+    url: server.url,
+    server,
+    clock,
+    config,
+    async close(): Promise<void> {
+      try {
+        await server.close()
+      } finally {
+        await cleanup()
+      }
+    },
+  }
+}
