@@ -1,0 +1,40 @@
+/**
+ * `npm run bench -- <name> [--json FILE]`: runs a benchmark and prints its figures as a table.
+ * Figures are measurements, never pass/fail.
+ */
+import { writeFileSync } from 'node:fs'
+import { runLedgerBench } from '../src/bench/ledgerBench.js'
+import { machineInfo, renderSection, type BenchSection } from '../src/bench/report.js'
+
+const args = process.argv.slice(2)
+const jsonAt = args.indexOf('--json')
+const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined
+const names = args.filter((a, i) => !a.startsWith('--') && i !== jsonAt + 1)
+const wanted = names.length === 0 || names.includes('all') ? ['ledger'] : names
+const known = new Set(['ledger'])
+for (const n of wanted) {
+  if (!known.has(n)) {
+    console.error(`unknown benchmark ${n}; available: ${[...known].join(', ')}, all`)
+    process.exit(2)
+  }
+}
+
+const machine = machineInfo()
+console.log(`machine: ${Object.entries(machine).map(([k, v]) => `${k}=${v}`).join(' ')}`)
+const sections: BenchSection[] = []
+const log = (line: string): void => void process.stderr.write(`... ${line}\n`)
+if (wanted.includes('ledger')) {
+  const s = await runLedgerBench({
+    transfers: Number(process.env.MAMORI_BENCH_TRANSFERS ?? 5000),
+    withdrawals: Number(process.env.MAMORI_BENCH_WITHDRAWALS ?? 400),
+    concurrency: 8,
+    postgresUrl: process.env.MAMORI_BENCH_PG_URL ?? process.env.MAMORI_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    log,
+  })
+  sections.push(s)
+  console.log(renderSection(s))
+}
+if (jsonFile !== undefined) {
+  writeFileSync(jsonFile, JSON.stringify({ machine, sections }, null, 2))
+  console.log(`\nwrote ${jsonFile}`)
+}
