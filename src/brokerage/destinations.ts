@@ -4,6 +4,7 @@ import type { Db, WithdrawalDestinationsTable } from '../store/index.js'
 import type { BrokerageContext } from './context.js'
 import { requireActiveCustomer } from './customers.js'
 import { kanaNamesMatch, normalizeKanaName, validateBankAccount } from './reference/index.js'
+import { transitionWithdrawal } from './withdrawals.js'
 
 export interface DestinationRequest {
   readonly bankCode: string
@@ -67,7 +68,10 @@ export async function registerDestination(
   return toDestination(row)
 }
 
-/** Removes one of the customer's destinations. */
+/**
+ * Removes one of the customer's destinations and cancels every withdrawal still waiting to go
+ * there: a victim who removes the attacker's account must also stop the payout already queued to it.
+ */
 export async function removeDestination(
   ctx: BrokerageContext,
   db: Db,
@@ -82,6 +86,13 @@ export async function removeDestination(
     .set({ status: 'removed', removed_at: at })
     .where('id', '=', destinationId)
     .execute()
+  const pending = await db
+    .selectFrom('withdrawals')
+    .select('id')
+    .where('destination_id', '=', destinationId)
+    .where('status', 'in', ['requested', 'held', 'approved'])
+    .execute()
+  for (const w of pending) await transitionWithdrawal(ctx, db, w.id, 'cancelled', 'destination removed')
   return toDestination({ ...row, status: 'removed', removed_at: at })
 }
 

@@ -69,7 +69,7 @@ export async function placeOrder(
   const limit = req.limitPrice ?? null
   const notional = (limit ?? price) * req.quantity
   if (!Number.isSafeInteger(notional) || notional >= 1e13) {
-    throw new MamoriError('ORDER_INVALID', 'order value is too large', { field: 'quantity' })
+    throw new MamoriError('ORDER_INVALID', 'order value is too large', { field: limit === null ? 'quantity' : 'limitPrice' })
   }
   const id = newId(ctx.random, 'ord')
   const marketable = limit === null || (req.side === 'buy' ? price <= limit : price >= limit)

@@ -138,7 +138,7 @@ export async function transitionWithdrawal(
 
 /**
  * Hands approved withdrawals to the bank (simulated): each one moves approved → sent in its own
- * transaction. Returns how many were sent.
+ * transaction (or is cancelled if its destination was removed meanwhile). Returns how many it handled.
  */
 export async function sendApprovedWithdrawals(ctx: BrokerageContext, limit = 500): Promise<number> {
   const approved = await ctx.store.db
@@ -151,7 +151,17 @@ export async function sendApprovedWithdrawals(ctx: BrokerageContext, limit = 500
   let sent = 0
   for (const { id } of approved) {
     try {
-      await ctx.store.transaction((trx) => transitionWithdrawal(ctx, trx, id, 'sent', null))
+      await ctx.store.transaction(async (trx) => {
+        // Never pay out to a destination that is no longer registered.
+        const dest = await trx
+          .selectFrom('withdrawals as w')
+          .innerJoin('withdrawal_destinations as d', 'd.id', 'w.destination_id')
+          .select('d.status')
+          .where('w.id', '=', id)
+          .executeTakeFirst()
+        if (dest?.status !== 'active') return transitionWithdrawal(ctx, trx, id, 'cancelled', 'destination removed')
+        return transitionWithdrawal(ctx, trx, id, 'sent', null)
+      })
       sent++
     } catch (err) {
       // Cancelled between the read and the claim: nothing to send.

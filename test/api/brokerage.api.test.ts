@@ -1096,6 +1096,16 @@ describe.each(SERVER_DIALECTS)('the brokerage API over HTTP on %s', (dialect) =>
       expect((await post(frank, `/v1/withdrawals/${first.body.id}/cancel`)).status).toBe(201)
     })
 
+    it('does not hand out a stored answer to a retry with the wrong trading password', async () => {
+      const key = newKey()
+      const first = await withdraw(frank, { amount: 3_000 }, key)
+      expect(first.status).toBe(201)
+      const replay = await withdraw(frank, { amount: 3_000, tradingPassword: 'not the password' }, key)
+      expectError(replay, 403, 'TRADING_PASSWORD_INVALID')
+      expect(replay.headers.get('idempotent-replayed')).toBeNull()
+      expect((await post(frank, `/v1/withdrawals/${first.body.id}/cancel`)).status).toBe(201)
+    })
+
     it('answers WITHDRAWAL_NOT_FOUND for cancelling an id never issued, and VALIDATION_FAILED for a malformed one', async () => {
       expectError(await post(frank, `/v1/withdrawals/${UNISSUED.withdrawal}/cancel`), 404, 'WITHDRAWAL_NOT_FOUND')
       expectError(await post(frank, `/v1/withdrawals/${UNISSUED.withdrawal.toUpperCase()}/cancel`), 400, 'VALIDATION_FAILED')
@@ -1217,6 +1227,62 @@ describe.each(SERVER_DIALECTS)('the brokerage API over HTTP on %s', (dialect) =>
     })
   })
 
+  describe('a frozen account', () => {
+    let ivy: Session
+    let destinationId: string
+    let withdrawalId: string
+
+    beforeAll(async () => {
+      ivy = await openAccount(200_000)
+      destinationId = (await registerOwnDestination(ivy)).id
+      const w = await post<WithdrawalJson>(ivy, '/v1/withdrawals', {
+        destinationId,
+        amount: 20_000,
+        tradingPassword: ivy.tradingPassword,
+      })
+      expect(w.status).toBe(201)
+      withdrawalId = w.body.id
+      await ts.server.store.db.updateTable('customers').set({ status: 'frozen' }).where('id', '=', ivy.id).execute()
+    })
+
+    it('refuses orders, new destinations and withdrawals with 423 CUSTOMER_FROZEN and writes nothing', async () => {
+      const before = await portfolio(ivy)
+      const transfers = await ledgerTransfers()
+      expectError(
+        await post(ivy, '/v1/orders', { symbol: '7203', side: 'buy', type: 'market', quantity: 100, tradingPassword: ivy.tradingPassword }),
+        423,
+        'CUSTOMER_FROZEN',
+      )
+      expectError(
+        await post(ivy, '/v1/destinations', { ...OWN_ACCOUNT, accountNumber: '7777777', holderKana: 'ｻﾄｳ ﾊﾅｺ', tradingPassword: ivy.tradingPassword }),
+        423,
+        'CUSTOMER_FROZEN',
+      )
+      expectError(
+        await post(ivy, '/v1/withdrawals', { destinationId, amount: 1_000, tradingPassword: ivy.tradingPassword }),
+        423,
+        'CUSTOMER_FROZEN',
+      )
+      expect(await portfolio(ivy)).toEqual(before)
+      expect(await ledgerTransfers()).toBe(transfers)
+      expect(await destinations(ivy)).toHaveLength(1)
+      expect(await withdrawals(ivy)).toHaveLength(1)
+    })
+
+    it('refuses a new login with CUSTOMER_FROZEN', async () => {
+      const res = await client.post('/v1/auth/login', { loginId: ivy.loginId, password: ivy.loginPassword })
+      expectError(res, 423, 'CUSTOMER_FROZEN')
+    })
+
+    it('still lets the customer cancel a pending withdrawal, so the money stays with the broker', async () => {
+      const before = await portfolio(ivy)
+      const res = await post<WithdrawalJson>(ivy, `/v1/withdrawals/${withdrawalId}/cancel`)
+      expect(res.status).toBe(201)
+      expect(res.body.status).toBe('cancelled')
+      expect((await portfolio(ivy)).cash).toBe(before.cash + 20_000)
+    })
+  })
+
   describe('concurrency', () => {
     let grace: Session
     let destinationId: string
@@ -1289,6 +1355,44 @@ describe.each(SERVER_DIALECTS)('the brokerage API over HTTP on %s', (dialect) =>
       const after = await portfolio(hank)
       expect(after.cash).toBe(1_000_000 - filled.length * toyota.price * 100)
       expect(after.holdings.find((h) => h.symbol === '7203')?.quantity).toBe(filled.length * 100)
+      await ledgerTransfers()
+    })
+
+    it('lets exactly one of 10 parallel cancels of one withdrawal succeed, returning the cash once', async () => {
+      const w = await post<WithdrawalJson>(grace, '/v1/withdrawals', {
+        destinationId,
+        amount: 1_000,
+        tradingPassword: grace.tradingPassword,
+      })
+      expect(w.status).toBe(201)
+      const before = await portfolio(grace)
+      const results = await Promise.all(Array.from({ length: 10 }, () => post(grace, `/v1/withdrawals/${w.body.id}/cancel`)))
+      expect(results.filter((r) => r.status === 201)).toHaveLength(1)
+      for (const r of results.filter((x) => x.status !== 201)) expectError(r, 409, 'WITHDRAWAL_INVALID_TRANSITION')
+      const after = await portfolio(grace)
+      expect(after.cash).toBe(before.cash + 1_000)
+      expect(after.cashReserved).toBe(before.cashReserved - 1_000)
+      await ledgerTransfers()
+    })
+
+    it('lets exactly one of 10 parallel cancels of one resting order succeed, releasing the reserve once', async () => {
+      const o = await post<OrderJson>(grace, '/v1/orders', {
+        symbol: '7203',
+        side: 'buy',
+        type: 'limit',
+        quantity: 100,
+        limitPrice: 10,
+        tradingPassword: grace.tradingPassword,
+      })
+      expect(o.status).toBe(201)
+      expect(o.body.status).toBe('open')
+      const before = await portfolio(grace)
+      const results = await Promise.all(Array.from({ length: 10 }, () => post(grace, `/v1/orders/${o.body.id}/cancel`)))
+      expect(results.filter((r) => r.status === 201)).toHaveLength(1)
+      for (const r of results.filter((x) => x.status !== 201)) expectError(r, 409, 'ORDER_NOT_CANCELLABLE')
+      const after = await portfolio(grace)
+      expect(after.cash).toBe(before.cash + 1_000)
+      expect(after.cashReserved).toBe(before.cashReserved - 1_000)
       await ledgerTransfers()
     })
 
