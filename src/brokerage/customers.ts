@@ -1,6 +1,7 @@
 import { hashPassword, verifyPassword } from '../auth/password/index.js'
 import { MamoriError } from '../errors/index.js'
 import { newId } from '../runtime/index.js'
+import type { Insertable } from 'kysely'
 import type { CustomersTable, Db } from '../store/index.js'
 import type { BrokerageContext } from './context.js'
 import { isKana } from './reference/index.js'
@@ -46,7 +47,7 @@ export async function createCustomer(ctx: BrokerageContext, input: NewCustomer):
     hashPassword(input.loginPassword),
     hashPassword(input.tradingPassword),
   ])
-  const row: CustomersTable = {
+  const row: Insertable<CustomersTable> = {
     id: newId(ctx.random, 'cus'),
     login_id: input.loginId,
     name_kanji: input.nameKanji,

@@ -54,6 +54,79 @@ export const configSchema = z.strictObject({
       absoluteHours: positiveInt.max(24 * 30).default(12),
     })
     .prefault({}),
+  webauthn: z
+    .strictObject({
+      /** The relying party id: the registrable domain passkeys are bound to. */
+      rpId: z.string().min(1).default('localhost'),
+      rpName: z.string().min(1).default('Mamori'),
+      /**
+       * Exact origins a ceremony may come from. Empty means http://localhost:<http.port> (the
+       * embedded default); production lists its https origins.
+       */
+      origins: z
+        .union([z.array(z.string().url()), z.string().transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o !== ''))])
+        .pipe(z.array(z.string().url()))
+        .default([]),
+    })
+    .prefault({}),
+  secrets: z
+    .strictObject({
+      /**
+       * 32 random bytes, base64: encrypts TOTP secrets at rest and keys code hashes. When absent,
+       * the server keeps one in `keyFile` (created with mode 0600 on first start).
+       */
+      key: z
+        .string()
+        .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64 encoded')
+        .optional(),
+      keyFile: z.string().min(1).default('./data/secret.key'),
+    })
+    .prefault({}),
+  mail: z
+    .strictObject({
+      /** smtp://host:port (or smtps://). Without it mail goes to the local outbox table the demo shows. */
+      smtpUrl: z.string().url().optional(),
+      from: z.string().min(3).default('Mamori <no-reply@mamori.example>'),
+    })
+    .prefault({}),
+  redis: z
+    .strictObject({
+      /** redis://host:port. When set, throttles are shared between API nodes through Redis. */
+      url: z.string().url().optional(),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      /** Consecutive failed logins that lock an account (B-10). */
+      lockoutThreshold: positiveInt.max(1000).default(10),
+      /** Failed logins one IP address may cause per window, across all accounts. */
+      ipFailureLimit: positiveInt.default(30),
+      /** Failed logins one network (ASN, or /24 / /48 when unknown) may cause per window. */
+      networkFailureLimit: positiveInt.default(300),
+      throttleWindowSeconds: positiveInt.default(600),
+      emailCodeTtlSeconds: positiveInt.max(3600).default(600),
+      /** E-mail codes one customer may be sent per window. */
+      emailCodesPerWindow: positiveInt.default(5),
+      appApprovalTtlSeconds: positiveInt.max(300).default(30),
+      loginUnlockSeconds: positiveInt.max(600).default(30),
+      recoveryCoolingHours: z.coerce.number().int().nonnegative().max(24 * 30).default(72),
+      /** Let a registered phone app's approval stand in for a passkey at login (B-5, "where configured"). */
+      appApprovalAtLogin: bool.default(true),
+    })
+    .prefault({}),
+  /**
+   * Which factors satisfy each operation, and how fresh they must be (B-8). Each entry of anyOf is
+   * a set of factors that together suffice. Validated against the phishing-resistance rule below.
+   */
+  policy: z
+    .record(
+      z.enum(['login', 'order', 'withdrawal', 'destination_change', 'contact_change', 'factor_change', 'password_change']),
+      z.strictObject({
+        anyOf: z.array(z.array(z.enum(['password', 'trading_password', 'passkey', 'totp', 'email_code', 'app_approval'])).min(1)).min(1),
+        maxAgeSeconds: positiveInt,
+      }),
+    )
+    .optional(),
   withdrawals: z
     .strictObject({
       /** How often approved withdrawals are handed to the (simulated) bank. 0 turns the sender off. */
@@ -84,6 +157,15 @@ const ENV_MAP: Readonly<Record<string, readonly [string, string]>> = {
   MAMORI_SESSION_IDLE_MINUTES: ['session', 'idleMinutes'],
   MAMORI_SESSION_ABSOLUTE_HOURS: ['session', 'absoluteHours'],
   MAMORI_WITHDRAWAL_SEND_INTERVAL_MS: ['withdrawals', 'sendIntervalMs'],
+  MAMORI_WEBAUTHN_RP_ID: ['webauthn', 'rpId'],
+  MAMORI_WEBAUTHN_ORIGINS: ['webauthn', 'origins'],
+  MAMORI_SECRET_KEY: ['secrets', 'key'],
+  MAMORI_SECRET_KEY_FILE: ['secrets', 'keyFile'],
+  MAMORI_SMTP_URL: ['mail', 'smtpUrl'],
+  MAMORI_MAIL_FROM: ['mail', 'from'],
+  MAMORI_REDIS_URL: ['redis', 'url'],
+  MAMORI_LOCKOUT_THRESHOLD: ['auth', 'lockoutThreshold'],
+  MAMORI_RECOVERY_COOLING_HOURS: ['auth', 'recoveryCoolingHours'],
 }
 
 export interface LoadConfigOptions {

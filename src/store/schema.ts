@@ -18,6 +18,13 @@ export interface CustomersTable {
   login_password_hash: string
   trading_password_hash: string
   created_at: number
+  failed_logins: Generated<number>
+  locked_at: number | null
+  login_lock_enabled: Generated<number>
+  login_unlocked_until: number | null
+  registered_devices_only: Generated<number>
+  recovery_cooling_until: number | null
+  credentials_changed_at: number | null
 }
 
 export interface InstrumentsTable {
@@ -135,6 +142,112 @@ export interface SessionsTable {
   last_seen_at: number
   expires_at: number
   revoked_at: number | null
+  device_id: string | null
+  /** JSON object: factor name → time it was last verified in this session. */
+  factors_json: string | null
+  /** 'customer' for portal/API sessions, 'phone_app' for the registered approval app. */
+  kind: string | null
+}
+
+export interface PasskeysTable {
+  id: string
+  customer_id: string
+  public_key: string
+  sign_count: number
+  transports: string
+  device_type: string
+  backed_up: number
+  purpose: 'login' | 'phone_app'
+  label: string
+  created_at: number
+  last_used_at: number | null
+  removed_at: number | null
+}
+
+export interface WebauthnChallengesTable {
+  id: string
+  challenge: string
+  customer_id: string | null
+  ceremony: 'registration' | 'authentication'
+  purpose: string
+  binding: string | null
+  created_at: number
+  expires_at: number
+  used_at: number | null
+}
+
+export interface TotpCredentialsTable {
+  customer_id: string
+  secret_enc: string
+  created_at: number
+  confirmed_at: number | null
+}
+
+export interface TotpUsedStepsTable {
+  customer_id: string
+  step: number
+  used_at: number
+}
+
+export interface EmailCodesTable {
+  id: string
+  customer_id: string
+  purpose: string
+  binding: string
+  code_hash: string
+  attempts: number
+  created_at: number
+  expires_at: number
+  used_at: number | null
+}
+
+export interface OutboxTable {
+  id: string
+  channel: string
+  customer_id: string | null
+  to_address: string
+  kind: string
+  subject: string
+  body: string
+  created_at: number
+  sent_at: number | null
+}
+
+export interface DevicesTable {
+  id: string
+  customer_id: string | null
+  token_hash: string
+  label: string
+  user_agent: string
+  registered: number
+  created_at: number
+  last_seen_at: number
+  removed_at: number | null
+}
+
+export interface AuthFlowsTable {
+  id_hash: string
+  customer_id: string | null
+  operation: string
+  device_id: string | null
+  ip: string
+  user_agent: string
+  factors_json: string
+  state: string
+  created_at: number
+  expires_at: number
+}
+
+export interface AppApprovalsTable {
+  id: string
+  flow_hash: string
+  customer_id: string
+  number: number
+  environment: string
+  status: 'pending' | 'approved' | 'denied' | 'expired'
+  created_at: number
+  expires_at: number
+  decided_at: number | null
 }
 
 export interface Database {
@@ -150,4 +263,13 @@ export interface Database {
   withdrawals: WithdrawalsTable
   withdrawal_transitions: WithdrawalTransitionsTable
   sessions: SessionsTable
+  passkeys: PasskeysTable
+  webauthn_challenges: WebauthnChallengesTable
+  totp_credentials: TotpCredentialsTable
+  totp_used_steps: TotpUsedStepsTable
+  email_codes: EmailCodesTable
+  outbox: OutboxTable
+  devices: DevicesTable
+  auth_flows: AuthFlowsTable
+  app_approvals: AppApprovalsTable
 }

@@ -1,3 +1,4 @@
+import type { Insertable } from 'kysely'
 import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
@@ -147,14 +148,14 @@ let customerSeq = 0
  */
 export async function insertTestCustomer(
   store: Store,
-  fields: Partial<Omit<CustomersTable, 'login_password_hash' | 'trading_password_hash'>> & {
+  fields: Partial<Omit<Insertable<CustomersTable>, 'login_password_hash' | 'trading_password_hash'>> & {
     password?: string
     tradingPassword?: string
   } = {},
 ): Promise<TestCustomer> {
   const n = ++customerSeq
   const { password = `login pass ${n} 守り`, tradingPassword = `trading pass ${n}`, ...rest } = fields
-  const row: CustomersTable = {
+  const row: Insertable<CustomersTable> = {
     id: `cus_test_${process.pid}_${n}`,
     login_id: `user${n}`,
     name_kanji: '山田 太郎',

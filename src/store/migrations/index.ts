@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Dialect } from '../dialect.js'
 import * as m0001 from './0001_core.js'
+import * as m0002 from './0002_auth.js'
 
 export interface VersionedMigration {
   name: string
@@ -8,4 +9,7 @@ export interface VersionedMigration {
 }
 
 /** Every migration in order. Names sort lexically; never rename or edit a shipped one. */
-export const MIGRATIONS: readonly VersionedMigration[] = [{ name: '0001_core', up: m0001.up }]
+export const MIGRATIONS: readonly VersionedMigration[] = [
+  { name: '0001_core', up: m0001.up },
+  { name: '0002_auth', up: m0002.up },
+]
