@@ -1,4 +1,4 @@
-import { hashPassword, verifyPassword } from '../auth/password/index.js'
+import { checkNewPassword, hashPassword, verifyPassword } from '../auth/password/index.js'
 import { MamoriError } from '../errors/index.js'
 import { newId } from '../runtime/index.js'
 import type { Insertable } from 'kysely'
@@ -40,9 +40,8 @@ export async function createCustomer(ctx: BrokerageContext, input: NewCustomer):
   if (!isKana(input.nameKana)) {
     throw new MamoriError('VALIDATION_FAILED', 'nameKana must be written in kana', { field: 'nameKana' })
   }
-  if (input.loginPassword.normalize('NFKC') === input.tradingPassword.normalize('NFKC')) {
-    throw new MamoriError('PASSWORD_REJECTED', 'the trading password must differ from the login password')
-  }
+  checkNewPassword(input.loginPassword, { loginId: input.loginId })
+  checkNewPassword(input.tradingPassword, { loginId: input.loginId, otherPassword: input.loginPassword })
   const [loginHash, tradingHash] = await Promise.all([
     hashPassword(input.loginPassword),
     hashPassword(input.tradingPassword),

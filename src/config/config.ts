@@ -112,6 +112,8 @@ export const configSchema = z.strictObject({
       recoveryCoolingHours: z.coerce.number().int().nonnegative().max(24 * 30).default(72),
       /** Let a registered phone app's approval stand in for a passkey at login (B-5, "where configured"). */
       appApprovalAtLogin: bool.default(true),
+      /** Permit a policy that does not meet JSDA's phishing-resistance rule (start-up logs a warning). */
+      allowWeakPolicy: bool.default(false),
     })
     .prefault({}),
   /**

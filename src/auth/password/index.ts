@@ -2,3 +2,4 @@ export { ARGON2_PARAMS, hashPassword, passwordNeedsRehash } from './hashPassword
 export { verifyPassword } from './verifyPassword.js'
 export { dummyVerify } from './dummyVerify.js'
 export { PASSWORD_MAX_CODE_POINTS } from './passwordBytes.js'
+export { checkNewPassword, isCommonPassword, PASSWORD_MIN_CODE_POINTS } from './passwordRules.js'

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { parseFactorTimes, type FactorTimes } from '../policy/factors.js'
 import type { Clock, Random } from '../../runtime/index.js'
 import type { Store } from '../../store/index.js'
 
@@ -24,6 +25,21 @@ export interface NewSession {
 export interface ResolvedSession {
   customerId: string
   sessionHash: string
+  /** The device the session is bound to (B-12), when it was opened from one. */
+  deviceId: string | null
+  /** When each factor was last verified in this session. */
+  factors: FactorTimes
+  /** 'customer' (portal, API), 'phone_app' (the registered approval app) or 'enrolment' (may only add a first passkey). */
+  kind: SessionKind
+  createdAt: number
+}
+
+export type SessionKind = 'customer' | 'phone_app' | 'enrolment'
+
+export interface CreateSessionOptions {
+  deviceId?: string | null
+  factors?: FactorTimes
+  kind?: SessionKind
 }
 
 const TOKEN_BYTES = 32
@@ -61,7 +77,7 @@ export class SessionService {
   }
 
   /** Opens a new session for `customerId` and returns its token (the only copy). */
-  async create(customerId: string): Promise<NewSession> {
+  async create(customerId: string, options: CreateSessionOptions = {}): Promise<NewSession> {
     const token = this.#random.bytes(TOKEN_BYTES).toString('base64url')
     const now = this.#clock.now()
     const expiresAt = now + this.#absoluteMs
@@ -74,27 +90,74 @@ export class SessionService {
         last_seen_at: now,
         expires_at: expiresAt,
         revoked_at: null,
+        device_id: options.deviceId ?? null,
+        factors_json: JSON.stringify(options.factors ?? {}),
+        kind: options.kind ?? 'customer',
       })
       .execute()
     return { token, expiresAt }
   }
 
   /**
+   * Replaces the session with a new id carrying more factors (B-12: rotate at every step-up), so
+   * an id observed before the step-up is worthless after it. The old id is revoked in the same
+   * transaction; device, kind and absolute expiry carry over. Undefined when the old one is not live.
+   */
+  async rotate(sessionHash: string, addFactors: FactorTimes, kind?: SessionKind): Promise<NewSession | undefined> {
+    const token = this.#random.bytes(TOKEN_BYTES).toString('base64url')
+    const now = this.#clock.now()
+    return this.#store.transaction(async (trx) => {
+      const revoked = await trx
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('id_hash', '=', sessionHash)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .where('last_seen_at', '>', now - this.#idleMs)
+        .executeTakeFirst()
+      if (revoked.numUpdatedRows === 0n) return undefined
+      const old = await trx.selectFrom('sessions').selectAll().where('id_hash', '=', sessionHash).executeTakeFirstOrThrow()
+      const factors = { ...parseFactorTimes(old.factors_json), ...addFactors }
+      await trx
+        .insertInto('sessions')
+        .values({
+          id_hash: sessionHashOf(token),
+          customer_id: old.customer_id,
+          created_at: old.created_at,
+          last_seen_at: now,
+          expires_at: old.expires_at,
+          revoked_at: null,
+          device_id: old.device_id,
+          factors_json: JSON.stringify(factors),
+          kind: kind ?? old.kind ?? 'customer',
+        })
+        .execute()
+      return { token, expiresAt: Number(old.expires_at) }
+    })
+  }
+
+  /**
    * The customer behind `token`, or undefined when the token is malformed, unknown, revoked, idle
    * for `idleMs` or past its absolute expiry. A live session's idle timer restarts.
    */
-  async resolve(token: string): Promise<ResolvedSession | undefined> {
+  async resolve(token: string, deviceId?: string | null): Promise<ResolvedSession | undefined> {
     if (!TOKEN_SHAPE.test(token)) return undefined
     const sessionHash = sessionHashOf(token)
     const row = await this.#store.db
       .selectFrom('sessions')
-      .select(['customer_id', 'last_seen_at', 'expires_at', 'revoked_at'])
+      .select(['customer_id', 'last_seen_at', 'expires_at', 'revoked_at', 'device_id', 'factors_json', 'kind', 'created_at'])
       .where('id_hash', '=', sessionHash)
       .executeTakeFirst()
     if (row === undefined || row.revoked_at !== null) return undefined
     const now = this.#clock.now()
     if (now >= row.expires_at) return undefined
     if (now - row.last_seen_at >= this.#idleMs) return undefined
+    // Bound to its device (B-12): the same id presented from another device is a stolen session.
+    // It is ended on the spot, so the thief's attempt also logs the victim out and shows up.
+    if (row.device_id !== null && deviceId !== undefined && row.device_id !== deviceId) {
+      await this.revokeByHash(sessionHash)
+      return undefined
+    }
     // Only ever moves forward, and never resurrects a session revoked since the read above.
     await this.#store.db
       .updateTable('sessions')
@@ -103,7 +166,14 @@ export class SessionService {
       .where('revoked_at', 'is', null)
       .where('last_seen_at', '<', now)
       .execute()
-    return { customerId: row.customer_id, sessionHash }
+    return {
+      customerId: row.customer_id,
+      sessionHash,
+      deviceId: row.device_id,
+      factors: parseFactorTimes(row.factors_json),
+      kind: (row.kind ?? 'customer') as SessionKind,
+      createdAt: Number(row.created_at),
+    }
   }
 
   /** Ends the session behind `token`; unknown or already revoked tokens are ignored. */

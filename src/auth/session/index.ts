@@ -1,2 +1,8 @@
 export { SessionService, sessionHashOf } from './SessionService.js'
-export type { NewSession, ResolvedSession, SessionServiceOptions } from './SessionService.js'
+export type {
+  CreateSessionOptions,
+  NewSession,
+  ResolvedSession,
+  SessionKind,
+  SessionServiceOptions,
+} from './SessionService.js'
