@@ -122,6 +122,10 @@ async function withdrawalLatencies(path: string, count: number, concurrency: num
       database: { dialect: 'sqlite', sqlitePath: path },
       log: { level: 'silent' },
       withdrawals: { sendIntervalMs: 50 },
+      // Measures the brokerage core: the trading password stands in for the per-operation passkey.
+      auth: { allowWeakPolicy: true },
+      policy: { login: { anyOf: [['password']], maxAgeSeconds: 300 }, withdrawal: { anyOf: [['trading_password']], maxAgeSeconds: 60 } },
+      secrets: { keyFile: join(path, '..', 'secret.key') },
     },
   })
   const server = await startServer(config)
@@ -148,7 +152,7 @@ async function withdrawalLatencies(path: string, count: number, concurrency: num
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ loginId: 'bench', password: 'bench login passphrase' }),
     })
-    const { token } = (await login.json()) as { token: string }
+    const { token, deviceToken } = (await login.json()) as { token: string; deviceToken: string }
     const latencies: number[] = []
     let next = 0
     await Promise.all(
@@ -159,7 +163,12 @@ async function withdrawalLatencies(path: string, count: number, concurrency: num
           const t0 = performance.now()
           const res = await fetch(`${server.url}/v1/withdrawals`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': `bench-wd-${i}` },
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${token}`,
+              'x-mamori-device': deviceToken,
+              'idempotency-key': `bench-wd-${i}`,
+            },
             body: JSON.stringify({ destinationId: d.id, amount: 1000 + i, tradingPassword: trading }),
           })
           await res.arrayBuffer()

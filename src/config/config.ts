@@ -121,7 +121,7 @@ export const configSchema = z.strictObject({
    * a set of factors that together suffice. Validated against the phishing-resistance rule below.
    */
   policy: z
-    .record(
+    .partialRecord(
       z.enum(['login', 'order', 'withdrawal', 'destination_change', 'contact_change', 'factor_change', 'password_change']),
       z.strictObject({
         anyOf: z.array(z.array(z.enum(['password', 'trading_password', 'passkey', 'totp', 'email_code', 'app_approval'])).min(1)).min(1),

@@ -42,6 +42,25 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'UNAVAILABLE',
   'INTERNAL',
+  // TOTP enrolment and stored secrets
+  'TOTP_ALREADY_ENROLLED',
+  'TOTP_NOT_PENDING',
+  'TOTP_CODE_INVALID',
+  'SECRET_UNREADABLE',
+  // passkeys (WebAuthn)
+  'CHALLENGE_INVALID',
+  'PASSKEY_INVALID',
+  'PASSKEY_CLONED',
+  'PASSKEY_ALREADY_REGISTERED',
+  'PASSKEY_NOT_FOUND',
+  // front door (issue 3)
+  'STEP_UP_REQUIRED',
+  'FLOW_INVALID',
+  'FACTOR_NOT_AVAILABLE',
+  'RECOVERY_COOLING_OFF',
+  'SESSION_KIND_FORBIDDEN',
+  // registered devices (B-7)
+  'DEVICE_NOT_FOUND',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

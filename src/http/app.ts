@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import fastifyCookie from '@fastify/cookie'
 import fastifySwagger from '@fastify/swagger'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RawServerDefault } from 'fastify'
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -13,7 +13,7 @@ import { SessionService } from '../auth/index.js'
 import type { FrozenConfig } from '../config/index.js'
 import type { Clock, Random } from '../runtime/index.js'
 import type { Store } from '../store/index.js'
-import { authenticateHook } from './authenticate.js'
+import { authenticateHook, type DeviceLookup } from './authenticate.js'
 import { toErrorResponse } from './errorResponse.js'
 import { createHttpMetrics, type HttpMetrics } from './metrics.js'
 import { checkRouteConfig, routeAuth } from './routeConfig.js'
@@ -47,6 +47,12 @@ export interface AppDeps {
   random: Random
   logger: Logger
   routes: readonly RouteModule[]
+  /** The session service to share with the rest of the server; one is made when omitted. */
+  sessions?: SessionService
+  /** Finds a request's device; without it sessions are not device-bound. */
+  deviceOf?: DeviceLookup
+  /** Runs after validation, before every handler: the per-operation policy (B-8). */
+  policyHook?: (request: FastifyRequest) => Promise<void>
 }
 
 const SECURITY_SCHEMES = {
@@ -69,7 +75,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A client-chosen request id would let a caller forge log correlation.
     requestIdHeader: false,
   })
-  const sessions = new SessionService({
+  const sessions =
+    deps.sessions ??
+    new SessionService({
     store,
     clock,
     random,
@@ -100,7 +108,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(fastifyCookie)
   app.decorateRequest('customer', undefined)
-  app.addHook('onRequest', authenticateHook(sessions))
+  app.addHook('onRequest', authenticateHook(sessions, deps.deviceOf ?? (async () => null)))
+  if (deps.policyHook !== undefined) app.addHook('preHandler', deps.policyHook)
   app.addHook('onSend', async (_request, reply, payload) => {
     // API answers are per customer: never cached by browsers or proxies.
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')

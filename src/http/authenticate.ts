@@ -4,12 +4,16 @@ import { MamoriError } from '../errors/index.js'
 import { routeAuth, type AuthenticatedCustomer } from './routeConfig.js'
 import { sessionTokenOf } from './sessionCookie.js'
 
+/** Finds the device a request comes from (cookie or header), without creating one. */
+export type DeviceLookup = (request: FastifyRequest) => Promise<string | null>
+
 /**
  * The onRequest hook that runs before any body is read: on a route whose auth is 'customer', find
  * the live session or fail AUTH_REQUIRED. Unauthenticated callers therefore learn nothing from
- * validation errors on protected routes.
+ * validation errors on protected routes. The session must be presented from the device it was
+ * opened on (B-12), and be of a kind the route accepts (portal, phone app, enrolment).
  */
-export function authenticateHook(sessions: SessionService): (request: FastifyRequest) => Promise<void> {
+export function authenticateHook(sessions: SessionService, deviceOf: DeviceLookup): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     request.customer = undefined
     const config = request.routeOptions.config
@@ -17,9 +21,17 @@ export function authenticateHook(sessions: SessionService): (request: FastifyReq
     if (request.is404 || config.operation === undefined) return
     if (routeAuth(config) !== 'customer') return
     const token = sessionTokenOf(request)
-    const session = token === undefined ? undefined : await sessions.resolve(token)
+    const session = token === undefined ? undefined : await sessions.resolve(token, await deviceOf(request))
     if (session === undefined) throw new MamoriError('AUTH_REQUIRED', 'a valid session is required')
-    request.customer = Object.freeze({ id: session.customerId, sessionHash: session.sessionHash })
+    const kinds = config.sessionKinds ?? ['customer']
+    if (!kinds.includes(session.kind)) {
+      throw new MamoriError(
+        session.kind === 'enrolment' ? 'STEP_UP_REQUIRED' : 'SESSION_KIND_FORBIDDEN',
+        session.kind === 'enrolment' ? 'register a passkey before using this' : 'this session cannot do this',
+        session.kind === 'enrolment' ? { operation: config.operation, options: [['passkey']] } : undefined,
+      )
+    }
+    request.customer = Object.freeze({ id: session.customerId, sessionHash: session.sessionHash, session })
   }
 }
 

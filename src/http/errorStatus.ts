@@ -44,4 +44,25 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
   INTERNAL: 500,
+  // TOTP enrolment and stored secrets
+  TOTP_ALREADY_ENROLLED: 409,
+  TOTP_NOT_PENDING: 409,
+  TOTP_CODE_INVALID: 422,
+  // A sealed secret that fails authentication is tampering or a wrong key, never the caller's doing.
+  SECRET_UNREADABLE: 500,
+  // passkeys (WebAuthn): the ceremony failed; the client starts a new one
+  CHALLENGE_INVALID: 401,
+  PASSKEY_INVALID: 401,
+  // A correctly signed assertion whose counter went backwards: a likely cloned authenticator.
+  PASSKEY_CLONED: 401,
+  PASSKEY_ALREADY_REGISTERED: 409,
+  PASSKEY_NOT_FOUND: 404,
+  // The operation needs a (fresher) factor: details.options lists the factor sets that would do.
+  STEP_UP_REQUIRED: 403,
+  FLOW_INVALID: 401,
+  FACTOR_NOT_AVAILABLE: 409,
+  RECOVERY_COOLING_OFF: 423,
+  SESSION_KIND_FORBIDDEN: 403,
+  // registered devices (B-7)
+  DEVICE_NOT_FOUND: 404,
 })

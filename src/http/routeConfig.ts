@@ -1,5 +1,5 @@
 import type { RouteOptions } from 'fastify'
-import { isOperation, OPERATIONS, type Operation } from '../auth/index.js'
+import { isOperation, OPERATIONS, type Operation, type ResolvedSession, type SessionKind } from '../auth/index.js'
 
 /** Who may call a route: a logged-in customer, or anyone. */
 export type RouteAuth = 'customer' | 'none'
@@ -11,6 +11,8 @@ export interface AuthenticatedCustomer {
   readonly id: string
   /** Stored hash of the session (SessionService.revokeByHash ends exactly this session). */
   readonly sessionHash: string
+  /** The whole live session: factors, device, kind. */
+  readonly session: ResolvedSession
 }
 
 declare module 'fastify' {
@@ -23,6 +25,13 @@ declare module 'fastify' {
      * for every other operation — a forgotten declaration fails closed.
      */
     auth?: RouteAuth
+    /** Which kinds of session may call the route; ['customer'] when omitted. */
+    sessionKinds?: readonly SessionKind[]
+    /**
+     * 'hook' (default for policy operations): the policy hook checks the operation's factors before
+     * the handler runs. 'handler': the handler enforces the policy itself (it has a special case).
+     */
+    policy?: 'hook' | 'handler'
   }
   interface FastifyRequest {
     /** Set on routes whose auth is 'customer'; read it with `customerOf(request)`. */

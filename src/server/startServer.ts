@@ -10,6 +10,9 @@ import {
 import { buildInstrumentCatalog, PriceFeed } from '../brokerage/reference/index.js'
 import type { FrozenConfig } from '../config/index.js'
 import { authRoutes, brokerageRoutes, buildApp, createLogger } from '../http/index.js'
+import { frontDoorRoutes } from '../http/routes/frontDoor.js'
+import { pageRoutes } from '../http/routes/pages.js'
+import { buildFrontDoor } from './buildFrontDoor.js'
 import { cryptoRandom, systemClock, type Clock, type Random } from '../runtime/index.js'
 import { migrate, openStore, type Store } from '../store/index.js'
 
@@ -49,13 +52,22 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
       prices: new PriceFeed(config.market.seed, catalog),
       screenWithdrawal: approveAllWithdrawals,
     })
+    const auth = await buildFrontDoor(config, store, clock, random, logger)
     const app = await buildApp({
       config,
       store,
       clock,
       random,
       logger,
-      routes: [authRoutes, brokerageRoutes(brokerage)],
+      sessions: auth.sessions,
+      deviceOf: auth.deviceOf,
+      policyHook: auth.policyHook,
+      routes: [
+        authRoutes,
+        frontDoorRoutes({ frontDoor: auth.frontDoor, settings: auth.settings, devices: auth.devices, secureCookies: config.http.secureCookies }),
+        brokerageRoutes(brokerage),
+        pageRoutes,
+      ],
     })
     const jobs = [
       every(config.market.matchIntervalMs, () => matchOpenOrders(brokerage), logger, 'order matching'),
@@ -70,6 +82,7 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
       async close(): Promise<void> {
         for (const job of jobs) await job.stop()
         await app.close()
+        await auth.close()
         await store.close()
       },
     }

@@ -915,11 +915,16 @@ describe.each(SERVER_DIALECTS)('the brokerage API over HTTP on %s', (dialect) =>
       ['a numeric bank code', { bankCode: 5 }],
       ['an over-long bank code', { bankCode: '0'.repeat(17) }],
       ['an empty holder name', { holderKana: '' }],
-      ['a missing trading password', { tradingPassword: undefined }],
       ['an unknown field', { isDefault: true }],
     ])('refuses %s with VALIDATION_FAILED', async (_label, fields) => {
       await expectNoDestinationWritten(async () => {
         expectError(await register(erin, fields), 400, 'VALIDATION_FAILED')
+      })
+    })
+
+    it('refuses a destination change without the factor its policy asks for with STEP_UP_REQUIRED', async () => {
+      await expectNoDestinationWritten(async () => {
+        expectError(await register(erin, { tradingPassword: undefined }), 403, 'STEP_UP_REQUIRED')
       })
     })
 

@@ -17,6 +17,8 @@ import { verifyLedger } from '../../src/ledger/index.js'
 import { cryptoRandom, systemClock } from '../../src/runtime/index.js'
 import { migrate, openStore, type StoreConfig } from '../../src/store/index.js'
 import { PG_URL } from '../support/dialects.js'
+import { CORE_ONLY_AUTH, CORE_ONLY_POLICY, TEST_SECRET_KEY } from '../support/server.js'
+import { writeFileSync } from 'node:fs'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
@@ -56,8 +58,15 @@ function postgresTarget(url: string): Target {
 const pgUrl = PG_URL
 const TARGETS: (() => Target)[] = pgUrl === undefined ? [sqliteTarget] : [sqliteTarget, () => postgresTarget(pgUrl)]
 
+// The crash test is about the ledger, so it runs with the core-only policy (see test/support/server.ts).
+const CONFIG_DIR = mkdtempSync(join(tmpdir(), 'mamori-crash-config-'))
+const CONFIG_FILE = join(CONFIG_DIR, 'config.json')
+writeFileSync(CONFIG_FILE, JSON.stringify({ auth: CORE_ONLY_AUTH, policy: CORE_ONLY_POLICY }))
+
 function cliEnv(target: Target): NodeJS.ProcessEnv {
   return {
+    MAMORI_CONFIG_FILE: CONFIG_FILE,
+    MAMORI_SECRET_KEY: TEST_SECRET_KEY,
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     MAMORI_LOG_LEVEL: 'warn',
@@ -99,10 +108,29 @@ interface Sent {
   ack?: { id: string; status: number }
 }
 
-async function post(url: string, token: string, s: Sent): Promise<void> {
+interface Login {
+  token: string
+  deviceToken: string
+}
+
+async function login(url: string, password: string): Promise<Login> {
+  const res = await fetch(`${url}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ loginId: 'crash', password }),
+  })
+  return (await res.json()) as Login
+}
+
+async function post(url: string, who: Login, s: Sent): Promise<void> {
   const res = await fetch(url + s.path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': s.key },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${who.token}`,
+      'x-mamori-device': who.deviceToken,
+      'idempotency-key': s.key,
+    },
     body: JSON.stringify(s.body),
   })
   const json = (await res.json()) as { id?: string }
@@ -142,12 +170,7 @@ describe.each(TARGETS.map((make) => ({ make, name: make === sqliteTarget ? 'sqli
     await store.close()
 
     let { child, url } = await startChild(target)
-    const login = await fetch(`${url}/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ loginId: 'crash', password }),
-    })
-    const { token } = (await login.json()) as { token: string }
+    const who = await login(url, password)
 
     // Load: deposits, withdrawals and orders from 8 concurrent clients until the kill.
     const sent: Sent[] = []
@@ -164,7 +187,7 @@ describe.each(TARGETS.map((make) => ({ make, name: make === sqliteTarget ? 'sqli
               ? { path: '/v1/withdrawals', key: `crash-wd-${i}`, body: { destinationId: dest.id, amount: 500 + i, tradingPassword: trading } }
               : { path: '/v1/orders', key: `crash-ord-${i}`, body: { symbol: '7203', side: 'buy', type: 'market', quantity: 100, tradingPassword: trading } }
         sent.push(s)
-        await post(url, token, s).catch(() => undefined)
+        await post(url, who, s).catch(() => undefined)
       }
     })
     await new Promise((r) => setTimeout(r, 2500))
@@ -198,12 +221,7 @@ describe.each(TARGETS.map((make) => ({ make, name: make === sqliteTarget ? 'sqli
         const before = await verifyLedger(check.db)
 
         // Retrying with the original keys: acknowledged ones replay, lost ones run once.
-        const relogin = await fetch(`${url}/v1/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ loginId: 'crash', password }),
-        })
-        const fresh = ((await relogin.json()) as { token: string }).token
+        const fresh = await login(url, password)
         for (const s of acked.slice(0, 20)) {
           const again: Sent = { ...s, ack: undefined }
           await post(url, fresh, again)

@@ -101,6 +101,7 @@ export interface Api {
 
 /** A client for `baseUrl`. */
 export function api(baseUrl: string): Api {
+  let device: string | undefined
   async function request<T>(method: string, path: string, options: ApiOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers }
     let body: string | Uint8Array | undefined
@@ -110,11 +111,15 @@ export function api(baseUrl: string): Api {
       headers['content-type'] ??= 'application/json'
     }
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
+    // Like a browser keeps its device cookie, the client keeps the device token it was given.
+    if (device !== undefined && headers['x-mamori-device'] === undefined) headers['x-mamori-device'] = device
     if (options.cookie !== undefined) headers.cookie = options.cookie
     const res = await fetch(new URL(path, baseUrl), { method, headers, body })
     const text = await res.text()
     let parsed: unknown = text === '' ? null : text
     if (text !== '' && (res.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(text)
+    const issued = (parsed as { deviceToken?: unknown } | null)?.deviceToken
+    if (typeof issued === 'string') device = issued
     return { status: res.status, body: parsed as T, headers: res.headers }
   }
   return {

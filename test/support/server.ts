@@ -18,6 +18,21 @@ import { PG_URL } from './dialects.js'
 export const SERVER_DIALECTS: readonly Dialect[] = PG_URL === undefined ? ['sqlite'] : ['sqlite', 'postgres']
 
 /** 2020-09-01 00:00 UTC, where the frozen clock of a test server starts. */
+/**
+ * The brokerage-core API tests exercise the ledger and the routes, not the front door: they run
+ * with an explicitly weak policy (password login, trading password for money), which the server
+ * only accepts because auth.allowWeakPolicy says so. The front door's own tests use the default.
+ */
+export const CORE_ONLY_AUTH = { allowWeakPolicy: true, ipFailureLimit: 100_000, networkFailureLimit: 100_000 }
+export const CORE_ONLY_POLICY = {
+  login: { anyOf: [['password']], maxAgeSeconds: 300 },
+  order: { anyOf: [['trading_password']], maxAgeSeconds: 60 },
+  withdrawal: { anyOf: [['trading_password']], maxAgeSeconds: 60 },
+  destination_change: { anyOf: [['trading_password']], maxAgeSeconds: 60 },
+}
+/** A fixed test key (never used outside tests). */
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64')
+
 export const SERVER_T0 = Date.UTC(2020, 8, 1)
 
 export interface TestServerOptions {
@@ -73,6 +88,9 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
       log: { level: 'silent', ...overrides.log },
       withdrawals: { sendIntervalMs: 0, ...overrides.withdrawals },
       market: { matchIntervalMs: 0, ...overrides.market },
+      auth: { ...CORE_ONLY_AUTH, ...overrides.auth },
+      policy: { ...CORE_ONLY_POLICY, ...overrides.policy },
+      secrets: { key: TEST_SECRET_KEY, ...overrides.secrets },
     },
   })
   let server: RunningServer

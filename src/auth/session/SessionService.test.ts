@@ -26,7 +26,7 @@ describe.each(DIALECTS)('SessionService on $dialect', (dc) => {
     const { token, expiresAt } = await sessions.create('cus_a')
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(expiresAt).toBe(clock.now() + ABSOLUTE)
-    expect(await sessions.resolve(token)).toEqual({ customerId: 'cus_a', sessionHash: sessionHashOf(token) })
+    expect(await sessions.resolve(token)).toMatchObject({ customerId: 'cus_a', sessionHash: sessionHashOf(token), kind: 'customer', deviceId: null })
   })
 
   it('never stores the token in clear, only its SHA-256', async () => {

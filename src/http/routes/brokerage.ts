@@ -15,7 +15,6 @@ import {
   registerDestination,
   removeDestination,
   requestWithdrawal,
-  verifyTradingPassword,
   type BrokerageContext,
 } from '../../brokerage/index.js'
 import { checkIdempotencyKey, runIdempotent, type Database } from '../../store/index.js'
@@ -27,7 +26,12 @@ import { errorBodySchema } from '../errorBody.js'
 const yen = z.number().int().positive().max(9_999_999_999_999)
 const symbol = z.string().regex(/^[A-Z0-9.]{1,16}$/, 'a symbol such as 7203 or SZ.002123')
 const id = z.string().regex(/^[a-z]{2,4}_[0-9a-f]{32}$/, 'an id issued by Mamori')
-const tradingPassword = z.string().min(1).max(4096).describe('The trading password (separate from the login password)')
+const tradingPassword = z
+  .string()
+  .min(1)
+  .max(4096)
+  .optional()
+  .describe('The trading password (separate from the login password), when the policy accepts it for this operation')
 const idempotencyHeaders = z.object({
   'idempotency-key': z.string().optional().describe('Required: 8-128 chars; a retry with the same key is answered once'),
 })
@@ -220,8 +224,7 @@ export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
         },
       },
       async (request, reply) => {
-        const { tradingPassword: secret, ...order } = request.body
-        await verifyTradingPassword(store.db, customerOf(request).id, secret)
+        const { tradingPassword: _checkedByPolicy, ...order } = request.body
         return idempotent(brokerage, request, reply, 'order', order, async (trx, customerId) =>
           publicOrder(await placeOrder(brokerage, trx, customerId, order)),
         )
@@ -231,7 +234,8 @@ export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
     app.post(
       '/v1/orders/:orderId/cancel',
       {
-        config: { operation: 'order' },
+        // Cancelling only ever protects the customer: a live session is enough.
+        config: { operation: 'order', policy: 'handler' },
         schema: {
           summary: 'Cancel an open order and release what it reserved',
           headers: idempotencyHeaders,
@@ -277,8 +281,7 @@ export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
         },
       },
       async (request, reply) => {
-        const { tradingPassword: secret, ...destination } = request.body
-        await verifyTradingPassword(store.db, customerOf(request).id, secret)
+        const { tradingPassword: _checkedByPolicy, ...destination } = request.body
         return idempotent(brokerage, request, reply, 'destination-add', destination, async (trx, customerId) =>
           publicDestination(await registerDestination(brokerage, trx, customerId, destination)),
         )
@@ -293,12 +296,11 @@ export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
           summary: 'Remove a withdrawal destination',
           headers: idempotencyHeaders,
           params: z.strictObject({ destinationId: id }),
-          body: z.strictObject({ tradingPassword }),
+          body: z.strictObject({ tradingPassword }).nullish(),
           response: { 201: destinationSchema, ...errors },
         },
       },
       async (request, reply) => {
-        await verifyTradingPassword(store.db, customerOf(request).id, request.body.tradingPassword)
         return idempotent(brokerage, request, reply, 'destination-remove', request.params, async (trx, customerId) =>
           publicDestination(await removeDestination(brokerage, trx, customerId, request.params.destinationId)),
         )
@@ -329,8 +331,7 @@ export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
         },
       },
       async (request, reply) => {
-        const { tradingPassword: secret, ...withdrawal } = request.body
-        await verifyTradingPassword(store.db, customerOf(request).id, secret)
+        const { tradingPassword: _checkedByPolicy, ...withdrawal } = request.body
         return idempotent(brokerage, request, reply, 'withdrawal', withdrawal, async (trx, customerId) =>
           publicWithdrawal(await requestWithdrawal(brokerage, trx, customerId, withdrawal)),
         )
@@ -340,7 +341,8 @@ export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
     app.post(
       '/v1/withdrawals/:withdrawalId/cancel',
       {
-        config: { operation: 'withdrawal' },
+        // Cancelling only ever protects the customer: a live session is enough.
+        config: { operation: 'withdrawal', policy: 'handler' },
         schema: {
           summary: 'Cancel a withdrawal that has not been sent; the cash returns',
           headers: idempotencyHeaders,

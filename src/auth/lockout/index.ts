@@ -1,0 +1,2 @@
+export { AccountLockout } from './AccountLockout.js'
+export type { AccountLockoutOptions, LockoutState } from './AccountLockout.js'

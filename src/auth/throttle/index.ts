@@ -1,0 +1,8 @@
+export type { Limiter, LimitState } from './Limiter.js'
+export { MemoryLimiter, MEMORY_LIMITER_MAX_KEYS } from './MemoryLimiter.js'
+export type { MemoryLimiterOptions } from './MemoryLimiter.js'
+export { RedisLimiter } from './RedisLimiter.js'
+export type { RedisLimiterOptions, RedisScriptClient } from './RedisLimiter.js'
+export { networkKeyOf, ipKeyOf } from './networkKeyOf.js'
+export { LoginThrottle } from './LoginThrottle.js'
+export type { LoginThrottleOptions, LoginOrigin, LoginAttempt } from './LoginThrottle.js'

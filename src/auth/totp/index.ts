@@ -1,0 +1,2 @@
+export { TotpService } from './TotpService.js'
+export type { TotpEnrolment, TotpServiceOptions } from './TotpService.js'
