@@ -41,6 +41,8 @@ export interface TestServerOptions {
   readonly random?: Random
   /** Extra config sections, merged over the test defaults (e.g. `{ http: { bodyLimitBytes: 1024 } }`). */
   readonly overrides?: Record<string, Record<string, unknown>>
+  /** Run with Mamori's default (JSDA) policy instead of the core-only one: for front-door tests. */
+  readonly defaultPolicy?: boolean
 }
 
 export interface TestServer {
@@ -88,8 +90,8 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
       log: { level: 'silent', ...overrides.log },
       withdrawals: { sendIntervalMs: 0, ...overrides.withdrawals },
       market: { matchIntervalMs: 0, ...overrides.market },
-      auth: { ...CORE_ONLY_AUTH, ...overrides.auth },
-      policy: { ...CORE_ONLY_POLICY, ...overrides.policy },
+      auth: { ...(opts.defaultPolicy === true ? {} : CORE_ONLY_AUTH), ...overrides.auth },
+      policy: { ...(opts.defaultPolicy === true ? {} : CORE_ONLY_POLICY), ...overrides.policy },
       secrets: { key: TEST_SECRET_KEY, ...overrides.secrets },
     },
   })
