@@ -82,7 +82,7 @@ program
   .option('--port <port>', 'listen port', int('port', 0, 65535))
   .action(async (o: { customers: number; days: number; seed: number; reset?: boolean; serve: boolean; host?: string; port?: number }) => {
     // Demo data is only written into an empty database; --reset is the one way to delete one.
-    const cfg = config({ http: httpOverrides(o) })
+    const cfg = config({ http: httpOverrides(o), demo: { showOutbox: true } })
     if (o.reset === true) await resetDatabase(cfg)
     const store = await openStore(cfg.database)
     try {
@@ -106,8 +106,11 @@ program
       await store.close()
     }
     if (o.serve) {
+      const web = `http://localhost:${cfg.http.port}`
       await serve(cfg, [
+        `Open ${web}/login in a browser (passkeys need the name localhost, not 127.0.0.1).`,
         `Demo login: ${DEMO_LOGIN.loginId} / "${DEMO_LOGIN.loginPassword}"  (trading password "${DEMO_LOGIN.tradingPassword}")`,
+        `E-mailed codes appear at ${web}/demo/outbox (demo only).`,
       ])
     }
   })

@@ -129,6 +129,15 @@ export const configSchema = z.strictObject({
       }),
     )
     .optional(),
+  demo: z
+    .strictObject({
+      /**
+       * Serve /demo/outbox, a page listing every message in the local outbox (codes included) so a
+       * person trying the demo can read their e-mailed codes. Never on in production.
+       */
+      showOutbox: bool.default(false),
+    })
+    .prefault({}),
   withdrawals: z
     .strictObject({
       /** How often approved withdrawals are handed to the (simulated) bank. 0 turns the sender off. */

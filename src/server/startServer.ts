@@ -12,6 +12,7 @@ import type { FrozenConfig } from '../config/index.js'
 import { authRoutes, brokerageRoutes, buildApp, createLogger } from '../http/index.js'
 import { frontDoorRoutes } from '../http/routes/frontDoor.js'
 import { pageRoutes } from '../http/routes/pages.js'
+import { demoOutboxRoutes } from '../http/routes/demoOutbox.js'
 import { buildFrontDoor } from './buildFrontDoor.js'
 import { cryptoRandom, systemClock, type Clock, type Random } from '../runtime/index.js'
 import { migrate, openStore, type Store } from '../store/index.js'
@@ -67,6 +68,7 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
         frontDoorRoutes({ frontDoor: auth.frontDoor, settings: auth.settings, devices: auth.devices, secureCookies: config.http.secureCookies }),
         brokerageRoutes(brokerage),
         pageRoutes,
+        ...(config.demo.showOutbox ? [demoOutboxRoutes(store)] : []),
       ],
     })
     const jobs = [
