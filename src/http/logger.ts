@@ -12,12 +12,16 @@ export const SECRET_FIELDS = Object.freeze([
   'secret',
   'authorization',
   'cookie',
+  'code',
+  'flowToken',
+  'pairingCode',
+  'deviceToken',
 ])
 
 const SECRET_DEPTH = 5
 
 function redactPaths(): string[] {
-  const paths = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]']
+  const paths = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-mamori-device"]', 'res.headers["set-cookie"]']
   for (const field of SECRET_FIELDS) {
     for (let depth = 0; depth <= SECRET_DEPTH; depth++) paths.push([...Array<string>(depth).fill('*'), field].join('.'))
   }

@@ -433,8 +433,8 @@ export class FrontDoor {
   }
 
   /**
-   * Recovery, step two: the e-mailed code and the login password. Every session ends, the lost
-   * phone app's passkeys are removed, and withdrawals and destination changes are frozen for the
+   * Recovery, step two: the e-mailed code and the login password. Every session ends, every
+   * passkey (the lost phone's included) is removed, and withdrawals and destination changes are frozen for the
    * cooling period, with a notice on every channel. Returns an enrolment session that may only
    * register a new passkey or phone app.
    */
@@ -463,7 +463,9 @@ export class FrontDoor {
       .set({ recovery_cooling_until: coolingUntil, credentials_changed_at: now })
       .where('id', '=', customer.id)
       .execute()
-    await d.passkeys.removeAll(customer.id, 'phone_app')
+    // Recovery is for a customer who can no longer use their authenticators: every passkey (the
+    // phone app's too) is replaced, so one left in a thief's hands stops working.
+    await d.passkeys.removeAll(customer.id)
     await d.sessions.revokeAllForCustomer(customer.id)
     await d.notices.send(customer.id, 'recovery_started', { ip: env.ip, userAgent: env.userAgent, coolingUntil })
     const session = await d.sessions.create(customer.id, {
