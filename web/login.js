@@ -53,7 +53,10 @@ document.addEventListener('DOMContentLoaded', () => {
       const a = await api('POST', '/v1/auth/flow/approval', { flowToken: flow.flowToken })
       $('approval').hidden = false
       $('approval-number').textContent = String(a.number)
+      // A retry after an expired or denied request starts clean: no stale outcome or error style.
       $('approval-status').textContent = 'スマホアプリで承認を待っています / Waiting for your phone…'
+      $('approval-status').className = 'muted'
+      delete $('approval-status').dataset.outcome
       if (poll) clearInterval(poll)
       poll = setInterval(async () => {
         try {

@@ -98,7 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err, request, reply) => {
     const response = toErrorResponse(err)
     if (response.serverFault) request.log.error({ err }, 'request failed')
-    else request.log.info({ code: response.body.error.code }, response.body.error.message)
+    else request.log.info({ errorCode: response.body.error.code }, response.body.error.message)
     return reply.code(response.status).send(response.body)
   })
   app.setNotFoundHandler((_request, reply) => {
