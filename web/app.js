@@ -5,6 +5,7 @@ document.addEventListener('DOMContentLoaded', () => {
   let timer = null
 
   function signedIn() {
+    $('message').hidden = true
     $('setup').hidden = true
     $('home').hidden = false
     if (timer) clearInterval(timer)
@@ -18,8 +19,18 @@ document.addEventListener('DOMContentLoaded', () => {
       $('approvals').replaceChildren(...approvals.map(card))
     } catch (err) {
       if (timer) clearInterval(timer)
-      fail(err)
+      timer = null
+      if (err.code === 'AUTH_REQUIRED') signedOut()
+      else fail(err)
     }
+  }
+
+  // The phone's session ended (idle or absolute timeout, or revoked): back to sign-in.
+  function signedOut() {
+    $('approvals').replaceChildren()
+    $('home').hidden = true
+    $('setup').hidden = false
+    show('message', 'もう一度サインインしてください / Signed out: sign in again', 'error')
   }
 
   // One pending login: where it comes from, three numbers to pick from, and deny.
