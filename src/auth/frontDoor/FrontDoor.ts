@@ -505,6 +505,9 @@ export class FrontDoor {
     const now = d.clock.now()
     const flow = await d.flows.find(flowToken)
     if (flow === undefined) throw flowInvalid()
+    // A lock that arrived while this flow waited for its second factor still stops it (B-10).
+    if (customer.locked_at !== null) throw authFailed()
+    if (customer.status !== 'active') throw new MamoriError('CUSTOMER_FROZEN', 'this account is frozen; contact support')
     const has = await this.#available(customer.id)
     const deviceConfirmation = customer.registered_devices_only === 1 && !(await d.devices.isRegistered(customer.id, env.deviceId))
 

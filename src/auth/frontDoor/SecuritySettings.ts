@@ -115,10 +115,23 @@ export class SecuritySettings {
     response: RegistrationResponseJSON,
     label: string,
   ): Promise<{ passkey: { id: string; purpose: string; label: string }; session: NewSession }> {
-    await this.#requireFactorChange(session)
+    const unproven = await this.#requireFactorChange(session)
     const passkey = await this.#d.passkeys.verifyRegistration({ challengeId, customerId: session.customerId, response, label })
     const now = this.#d.clock.now()
     await this.#credentialsChanged(session, now)
+    if (unproven) {
+      // The first passkey was registered by someone who proved only a password and an e-mail
+      // code (or TOTP) — exactly what a real-time phishing relay has (seed 003). Money may not
+      // leave, and destinations may not change, until the cooling period has passed; the
+      // customer hears of it on every channel and can stop it.
+      const until = now + this.#d.auth.recoveryCoolingHours * 3_600_000
+      await this.#d.store.db
+        .updateTable('customers')
+        .set({ recovery_cooling_until: until })
+        .where('id', '=', session.customerId)
+        .where((eb) => eb.or([eb('recovery_cooling_until', 'is', null), eb('recovery_cooling_until', '<', until)]))
+        .execute()
+    }
     await this.#d.notices.send(session.customerId, 'factor_added', { factor: passkey.purpose === 'phone_app' ? 'phone app' : 'passkey', ip: env.ip, userAgent: env.userAgent })
     // Registration needed user verification on the new authenticator: it counts as a fresh passkey.
     const kind = session.kind === 'enrolment' && passkey.purpose === 'login' ? 'customer' : undefined
@@ -227,12 +240,19 @@ export class SecuritySettings {
     return this.#rotate(session)
   }
 
-  async #requireFactorChange(session: ResolvedSession): Promise<void> {
-    if (session.kind === 'enrolment') {
-      // Only the first passkey may be registered from an enrolment session.
-      if ((await this.#d.passkeys.countPasskeys(session.customerId, 'login')) === 0) return
+  /**
+   * Factor changes need the policy's fresh factor — except the customer's very first passkey,
+   * which any session may register (otherwise no one could ever get one). Returns true when that
+   * exception was used without a phishing-resistant factor in the session.
+   */
+  async #requireFactorChange(session: ResolvedSession): Promise<boolean> {
+    if (session.kind === 'phone_app') throw new MamoriError('SESSION_KIND_FORBIDDEN', 'the phone app cannot do this')
+    if ((await this.#d.passkeys.countPasskeys(session.customerId, 'login')) === 0) {
+      const fresh = (session.factors.passkey ?? -Infinity) >= this.#d.clock.now() - this.#d.policy.factor_change.maxAgeSeconds * 1000
+      return !fresh
     }
     this.requireOperation(session, 'factor_change')
+    return false
   }
 
   async #credentialsChanged(session: ResolvedSession, now: number): Promise<void> {
