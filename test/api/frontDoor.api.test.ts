@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto'
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OPERATIONS } from '../../src/auth/index.js'
+import { listOutbox } from '../../src/notify/index.js'
 import { api, type Api, type ApiResponse } from '../support/http.js'
 import {
   assert,
@@ -457,5 +458,23 @@ describe.each(SERVER_DIALECTS)('the front door over HTTP on %s', (dialect) => {
     // The passkey made the session a full one, and a second passkey needs a fresh one like any factor change.
     ts.clock.advance(301_000)
     expectError(await client.post('/v1/passkeys/registration/options', { purpose: 'login' }, { token }), 403, 'STEP_UP_REQUIRED')
+  })
+
+  it('changes the registered e-mail only with a fresh passkey, and tells both the old and the new address', async () => {
+    const c = await newCustomer(ts, 'contact')
+    const client = api(ts.url)
+    const { token, credential } = await enrolWithPasskey(client, c)
+    ts.clock.advance(301_000)
+    const fresh = sessionOf(await passkeyLogin(client, credential))
+    ts.clock.advance(301_000)
+    expectError(await client.post('/v1/contact', { email: 'attacker@example.com' }, { token: fresh }), 403, 'STEP_UP_REQUIRED')
+    expectError(await client.post('/v1/contact', {}, { token: fresh }), 400, 'VALIDATION_FAILED')
+    const stepped = await stepUp(client, fresh, 'contact_change', credential)
+    const before = (await ts.server.store.db.selectFrom('customers').select('email').where('id', '=', c.id).executeTakeFirstOrThrow()).email
+    const changed = await client.post('/v1/contact', { email: 'new-address@example.jp' }, { token: stepped })
+    expect(changed.status, JSON.stringify(changed.body)).toBe(204)
+    const notices = (await listOutbox(ts.server.store.db, c.id, 100)).filter((m) => m.kind === 'notice.contact_changed')
+    expect(notices.map((m) => m.to).sort()).toEqual([before, 'new-address@example.jp'].sort())
+    void token
   })
 })

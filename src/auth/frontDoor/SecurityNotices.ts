@@ -1,4 +1,5 @@
 import {
+  contactChangedNotice,
   factorChangedNotice,
   newDeviceNotice,
   passwordChangedNotice,
@@ -22,6 +23,7 @@ export type NoticeKind =
   | 'login_lock_changed'
   | 'devices_mode_changed'
   | 'devices_removed'
+  | 'contact_changed'
 
 /** What the event carries; only what the message needs, never a secret. */
 export interface NoticeDetails {
@@ -31,6 +33,8 @@ export interface NoticeDetails {
   readonly coolingUntil?: number
   readonly enabled?: boolean
   readonly count?: number
+  /** For contact_changed: the address that was registered before, which is told too. */
+  readonly previousEmail?: string
 }
 
 /**
@@ -56,6 +60,10 @@ export class SecurityNotices {
     if (customer === undefined) return
     const content = this.#content(kind, details)
     await this.#mailer.send({ to: customer.email, subject: content.subject, text: content.text, kind: content.kind, customerId })
+    if (details.previousEmail !== undefined && details.previousEmail !== customer.email) {
+      // The old address is where the real customer still reads mail.
+      await this.#mailer.send({ to: details.previousEmail, subject: content.subject, text: content.text, kind: content.kind, customerId })
+    }
     const phones = await this.#store.db
       .selectFrom('passkeys')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -101,6 +109,8 @@ export class SecurityNotices {
         return settingChangedNotice({ at, setting: d.enabled === true ? 'registered_devices_only_on' : 'registered_devices_only_off' })
       case 'devices_removed':
         return settingChangedNotice({ at, setting: 'devices_removed' })
+      case 'contact_changed':
+        return contactChangedNotice({ at })
     }
   }
 }

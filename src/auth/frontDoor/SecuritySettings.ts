@@ -219,6 +219,22 @@ export class SecuritySettings {
     return { until }
   }
 
+  /**
+   * Changes the registered e-mail or phone (B-8 contact change: a fresh passkey by default).
+   * Codes and notices go to the registered contact, so an attacker who changes it first would
+   * receive every later code: both the old and the new address are told.
+   */
+  async changeContact(session: ResolvedSession, env: RequestEnv, change: { email?: string; phone?: string }): Promise<void> {
+    this.requireOperation(session, 'contact_change')
+    const before = await this.#d.store.db.selectFrom('customers').select('email').where('id', '=', session.customerId).executeTakeFirstOrThrow()
+    await this.#d.store.db
+      .updateTable('customers')
+      .set({ ...(change.email === undefined ? {} : { email: change.email }), ...(change.phone === undefined ? {} : { phone: change.phone }) })
+      .where('id', '=', session.customerId)
+      .execute()
+    await this.#d.notices.send(session.customerId, 'contact_changed', { previousEmail: before.email, ip: env.ip, userAgent: env.userAgent })
+  }
+
   /** Changes the login password (fresh passkey and the current password); every other session ends. */
   async changePassword(session: ResolvedSession, env: RequestEnv, current: string, next: string): Promise<NewSession> {
     this.requireOperation(session, 'password_change')

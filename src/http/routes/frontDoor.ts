@@ -252,6 +252,11 @@ export function frontDoorRoutes(deps: FrontDoorRouteDeps): RouteModule {
       return rotated(request, reply, await settings.changePassword(customerOf(request).session, await envOf(request, reply), b.currentPassword, b.newPassword))
     })
 
+    app.post('/v1/contact', { config: { operation: 'contact_change', policy: 'handler' }, schema: { summary: 'Change the registered e-mail or phone (fresh passkey needed); old and new address are told', body: z.strictObject({ email: z.email().max(254).optional(), phone: z.string().regex(/^[0-9+\-() ]{6,20}$/).optional() }).refine((b) => b.email !== undefined || b.phone !== undefined, 'give email or phone'), response: { 204: z.null(), ...errors } } }, async (request, reply) => {
+      await settings.changeContact(customerOf(request).session, await envOf(request, reply), request.body)
+      return reply.code(204).send(null)
+    })
+
     // The phone app (B-5, B-6).
     app.post('/v1/app/pairing', { config: { operation: 'factor_change', policy: 'handler' }, schema: { summary: 'Start pairing a phone app: a one-time code for the phone (fresh passkey needed)', body: z.strictObject({}).nullish(), response: { 200: z.object({ pairingCode: z.string(), expiresAt: z.number().int() }), ...errors } } }, async (request, reply) => {
       return frontDoor.startPairing(customerOf(request).session, await envOf(request, reply))
