@@ -126,6 +126,7 @@ async function withdrawalLatencies(path: string, count: number, concurrency: num
       auth: { allowWeakPolicy: true },
       policy: { login: { anyOf: [['password']], maxAgeSeconds: 300 }, withdrawal: { anyOf: [['trading_password']], maxAgeSeconds: 60 } },
       secrets: { keyFile: join(path, '..', 'secret.key') },
+      guards: { destinationCoolingHours: 0 },
     },
   })
   const server = await startServer(config)

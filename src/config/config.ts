@@ -129,6 +129,17 @@ export const configSchema = z.strictObject({
       }),
     )
     .optional(),
+  guards: z
+    .strictObject({
+      /** A newly registered destination receives no money for this long (C-5). */
+      destinationCoolingHours: z.coerce.number().int().nonnegative().max(24 * 30).default(72),
+      /**
+       * Broker-wide switch (seed 004): false turns destination changes on the web off; they are then
+       * made by the support centre only.
+       */
+      webDestinationChanges: bool.default(true),
+    })
+    .prefault({}),
   demo: z
     .strictObject({
       /**
@@ -177,6 +188,8 @@ const ENV_MAP: Readonly<Record<string, readonly [string, string]>> = {
   MAMORI_REDIS_URL: ['redis', 'url'],
   MAMORI_LOCKOUT_THRESHOLD: ['auth', 'lockoutThreshold'],
   MAMORI_RECOVERY_COOLING_HOURS: ['auth', 'recoveryCoolingHours'],
+  MAMORI_DESTINATION_COOLING_HOURS: ['guards', 'destinationCoolingHours'],
+  MAMORI_WEB_DESTINATION_CHANGES: ['guards', 'webDestinationChanges'],
 }
 
 export interface LoadConfigOptions {

@@ -59,6 +59,9 @@ export const ERROR_CODES = [
   'FACTOR_NOT_AVAILABLE',
   'RECOVERY_COOLING_OFF',
   'SESSION_KIND_FORBIDDEN',
+  // guards (issue 4)
+  'DESTINATION_COOLING_OFF',
+  'DESTINATION_CHANGES_DISABLED',
   // registered devices (B-7)
   'DEVICE_NOT_FOUND',
 ] as const

@@ -65,4 +65,6 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   SESSION_KIND_FORBIDDEN: 403,
   // registered devices (B-7)
   DEVICE_NOT_FOUND: 404,
+  DESTINATION_COOLING_OFF: 423,
+  DESTINATION_CHANGES_DISABLED: 403,
 })

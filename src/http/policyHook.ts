@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify'
 import { isPolicyOperation, type FactorTimes } from '../auth/index.js'
+import type { FrontDoor } from '../auth/frontDoor/FrontDoor.js'
 import type { SecuritySettings } from '../auth/frontDoor/SecuritySettings.js'
+import { describeOperation, isBoundOperation } from '../guards/index.js'
 import { verifyTradingPassword } from '../brokerage/index.js'
 import { MamoriError, isMamoriError } from '../errors/index.js'
 import type { Clock } from '../runtime/index.js'
@@ -12,6 +14,9 @@ export interface PolicyHookDeps {
   readonly store: Store
   readonly clock: Clock
   readonly settings: SecuritySettings
+  readonly frontDoor: FrontDoor
+  /** The broker-wide switch: false refuses every destination change made on the web (seed 004). */
+  readonly webDestinationChanges: boolean
   /** Counts a wrong trading password toward the account lockout (B-10). */
   readonly recordFailure: (customerId: string) => Promise<void>
 }
@@ -30,6 +35,9 @@ export function policyHook(deps: PolicyHookDeps): (request: FastifyRequest) => P
     const op = config.operation
     if (op === undefined || request.is404 || !isPolicyOperation(op) || op === 'login') return
     if (routeAuth(config) !== 'customer' || config.policy === 'handler') return
+    if (op === 'destination_change' && !deps.webDestinationChanges) {
+      throw new MamoriError('DESTINATION_CHANGES_DISABLED', 'withdrawal destinations are changed through the support centre only')
+    }
     const customer = customerOf(request)
     const now = deps.clock.now()
     const extra: FactorTimes = {}
@@ -56,6 +64,26 @@ export function policyHook(deps: PolicyHookDeps): (request: FastifyRequest) => P
         })
       }
     }
-    deps.settings.requireOperation(customer.session, op, extra)
+    let session = customer.session
+    if (isBoundOperation(op)) {
+      // A passkey proven earlier in the session does not confirm this operation: only an assertion
+      // bound to exactly these fields does (C-5). Anything else the policy accepts still counts.
+      const { passkey: _earlier, ...others } = session.factors
+      session = { ...session, factors: others }
+      const confirmation = (body as { confirmation?: { challengeId: string; response: unknown } } | null | undefined)?.confirmation
+      if (confirmation !== undefined) {
+        const fields = config.confirmFields?.(request) ?? withoutSecrets(body)
+        await deps.frontDoor.verifyConfirmation(customer.session, op, describeOperation(op, customer.id, fields), confirmation)
+        extra.passkey = now
+      }
+    }
+    deps.settings.requireOperation(session, op, extra)
   }
+}
+
+/** The request fields an operation is about: the body without its proofs. */
+export function withoutSecrets(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object') return {}
+  const { confirmation: _c, tradingPassword: _t, ...fields } = body as Record<string, unknown>
+  return fields
 }

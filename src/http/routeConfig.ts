@@ -32,6 +32,11 @@ declare module 'fastify' {
      * the handler runs. 'handler': the handler enforces the policy itself (it has a special case).
      */
     policy?: 'hook' | 'handler'
+    /**
+     * For bound operations (withdrawal, destination change): the fields the confirming passkey
+     * must be bound to. Defaults to the request body without `confirmation` and `tradingPassword`.
+     */
+    confirmFields?: (request: FastifyRequest) => Record<string, unknown>
   }
   interface FastifyRequest {
     /** Set on routes whose auth is 'customer'; read it with `customerOf(request)`. */

@@ -107,8 +107,9 @@ export async function buildFrontDoor(
     auth: config.auth,
   }
   const settings = new SecuritySettings(deps)
+  const frontDoor = new FrontDoor(deps)
   return {
-    frontDoor: new FrontDoor(deps),
+    frontDoor,
     settings,
     sessions,
     devices,
@@ -130,6 +131,8 @@ export async function buildFrontDoor(
       store,
       clock,
       settings,
+      frontDoor,
+      webDestinationChanges: config.guards.webDestinationChanges,
       recordFailure: async (customerId) => {
         await lockout.recordFailure(store.db, customerId)
       },

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import {
-  approveAllWithdrawals,
   matchOpenOrders,
   seedInstruments,
   sendApprovedWithdrawals,
@@ -14,6 +13,7 @@ import { frontDoorRoutes } from '../http/routes/frontDoor.js'
 import { pageRoutes } from '../http/routes/pages.js'
 import { demoOutboxRoutes } from '../http/routes/demoOutbox.js'
 import { buildFrontDoor } from './buildFrontDoor.js'
+import { withdrawalGuard } from '../guards/index.js'
 import { cryptoRandom, systemClock, type Clock, type Random } from '../runtime/index.js'
 import { migrate, openStore, type Store } from '../store/index.js'
 
@@ -51,7 +51,7 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
       clock,
       random,
       prices: new PriceFeed(config.market.seed, catalog),
-      screenWithdrawal: approveAllWithdrawals,
+      screenWithdrawal: withdrawalGuard({ destinationCoolingMs: config.guards.destinationCoolingHours * 3_600_000 }),
     })
     const auth = await buildFrontDoor(config, store, clock, random, logger)
     const app = await buildApp({

@@ -31,6 +31,7 @@ import {
   sendFlowCode,
   sessionOf,
   stepUp,
+  confirm,
   submitFlowCode,
   WEBAUTHN,
   type ChallengeJson,
@@ -86,7 +87,7 @@ describe.each(SERVER_DIALECTS)('the front door over HTTP on %s', (dialect) => {
     await ts?.close()
   })
 
-  it('takes a customer without a passkey from password and e-mail code through a first passkey, its cooling period, to a stepped-up withdrawal', async () => {
+  it('takes a customer without a passkey from password and e-mail code through a first passkey, its cooling period, to a passkey-confirmed withdrawal', async () => {
     const c = await newCustomer(ts)
     const client = api(ts.url)
 
@@ -138,19 +139,31 @@ describe.each(SERVER_DIALECTS)('the front door over HTTP on %s', (dialect) => {
     const login = sessionOf(await passkeyLogin(client, credential))
     const deposit = await client.post('/v1/deposits', { amount: 500_000 }, { token: login, headers: key() })
     expect(deposit.status).toBe(201)
-    const destination = await client.post<{ id: string }>('/v1/destinations', OWN_ACCOUNT, { token: login, headers: key() })
+    // A passkey from the login does not confirm a destination change: only one bound to it does.
+    expectError(await client.post('/v1/destinations', OWN_ACCOUNT, { token: login, headers: key() }), 403, 'STEP_UP_REQUIRED')
+    const destination = await client.post<{ id: string }>(
+      '/v1/destinations',
+      { ...OWN_ACCOUNT, confirmation: await confirm(client, login, 'destination_change', OWN_ACCOUNT, credential) },
+      { token: login, headers: key() },
+    )
     expect(destination.status).toBe(201)
 
-    // Five minutes on, the login's passkey is no longer fresh enough to move money.
-    ts.clock.advance(301_000)
+    // A new destination receives nothing for 72 hours (seed 000: same-day payout to a forged account).
     const withdrawal = { destinationId: destination.body.id, amount: 120_000 }
-    const refused = await client.post<ErrorJson>('/v1/withdrawals', withdrawal, { token: login, headers: key() })
+    const early2 = await client.post('/v1/withdrawals', { ...withdrawal, confirmation: await confirm(client, login, 'withdrawal', withdrawal, credential) }, { token: login, headers: key() })
+    expectError(early2, 423, 'DESTINATION_COOLING_OFF')
+    ts.clock.advance(72 * 3_600_000)
+    const relogin = sessionOf(await passkeyLogin(client, credential))
+    const refused = await client.post<ErrorJson>('/v1/withdrawals', withdrawal, { token: relogin, headers: key() })
     expectError(refused, 403, 'STEP_UP_REQUIRED')
     expect(refused.body.error.details).toMatchObject({ operation: 'withdrawal', options: [['passkey']] })
 
-    const stepped = await stepUp(client, login, 'withdrawal', credential)
-    expectError(await client.get('/v1/me', { token: login }), 401, 'AUTH_REQUIRED')
-    const done = await client.post<{ amount: number; status: string }>('/v1/withdrawals', withdrawal, { token: stepped, headers: key() })
+    const stepped = relogin
+    const done = await client.post<{ amount: number; status: string }>(
+      '/v1/withdrawals',
+      { ...withdrawal, confirmation: await confirm(client, relogin, 'withdrawal', withdrawal, credential) },
+      { token: stepped, headers: key() },
+    )
     expect(done.status).toBe(201)
     expect(done.body.amount).toBe(120_000)
     const portfolio = await client.get<{ cash: number; cashReserved: number }>('/v1/portfolio', { token: stepped })
@@ -177,7 +190,8 @@ describe.each(SERVER_DIALECTS)('the front door over HTTP on %s', (dialect) => {
 
     ts.clock.advance(72 * 3_600_000)
     const later = sessionOf(await passkeyLogin(client, credential))
-    expect((await client.post('/v1/destinations', OWN_ACCOUNT, { token: later, headers: key() })).status).toBe(201)
+    const confirmation = await confirm(client, later, 'destination_change', OWN_ACCOUNT, credential)
+    expect((await client.post('/v1/destinations', { ...OWN_ACCOUNT, confirmation }, { token: later, headers: key() })).status).toBe(201)
   })
 
   describe('for a customer with a passkey and a paired phone app', () => {

@@ -17,7 +17,7 @@ import { verifyLedger } from '../../src/ledger/index.js'
 import { cryptoRandom, systemClock } from '../../src/runtime/index.js'
 import { migrate, openStore, type StoreConfig } from '../../src/store/index.js'
 import { PG_URL } from '../support/dialects.js'
-import { CORE_ONLY_AUTH, CORE_ONLY_POLICY, TEST_SECRET_KEY } from '../support/server.js'
+import { CORE_ONLY_AUTH, CORE_ONLY_GUARDS, CORE_ONLY_POLICY, TEST_SECRET_KEY } from '../support/server.js'
 import { writeFileSync } from 'node:fs'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -61,7 +61,7 @@ const TARGETS: (() => Target)[] = pgUrl === undefined ? [sqliteTarget] : [sqlite
 // The crash test is about the ledger, so it runs with the core-only policy (see test/support/server.ts).
 const CONFIG_DIR = mkdtempSync(join(tmpdir(), 'mamori-crash-config-'))
 const CONFIG_FILE = join(CONFIG_DIR, 'config.json')
-writeFileSync(CONFIG_FILE, JSON.stringify({ auth: CORE_ONLY_AUTH, policy: CORE_ONLY_POLICY }))
+writeFileSync(CONFIG_FILE, JSON.stringify({ auth: CORE_ONLY_AUTH, policy: CORE_ONLY_POLICY, guards: CORE_ONLY_GUARDS }))
 
 function cliEnv(target: Target): NodeJS.ProcessEnv {
   return {

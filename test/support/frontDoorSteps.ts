@@ -245,6 +245,22 @@ export async function stepUp(client: Api, token: string, operation: string, cred
   return res.body.token
 }
 
+/**
+ * A passkey confirmation bound to one withdrawal or destination change (C-5): the fields must be
+ * the ones the request will carry. Returns the `confirmation` to put in that request's body.
+ */
+export async function confirm(
+  client: Api,
+  token: string,
+  operation: 'withdrawal' | 'destination_change',
+  fields: Record<string, string | number>,
+  credential: SoftCredential,
+): Promise<{ challengeId: string; response: AuthenticationResponseJSON }> {
+  const options = await client.post<ChallengeJson<PublicKeyCredentialRequestOptionsJSON>>('/v1/auth/confirm/options', { operation, fields }, { token })
+  expect(options.status, JSON.stringify(options.body)).toBe(200)
+  return { challengeId: options.body.challengeId, response: assert(options.body.options, credential) }
+}
+
 /** Pairs a phone app: the web session (with a fresh passkey) asks for a code, the phone registers its own passkey. */
 export async function pairPhone(web: Api, webToken: string, phone: Api): Promise<{ token: string; credential: SoftCredential }> {
   const pairing = await web.post<{ pairingCode: string }>('/v1/app/pairing', {}, { token: webToken })

@@ -30,6 +30,8 @@ export const CORE_ONLY_POLICY = {
   withdrawal: { anyOf: [['trading_password']], maxAgeSeconds: 60 },
   destination_change: { anyOf: [['trading_password']], maxAgeSeconds: 60 },
 }
+/** The core tests withdraw to destinations they have just registered: no cooling period. */
+export const CORE_ONLY_GUARDS = { destinationCoolingHours: 0 }
 /** A fixed test key (never used outside tests). */
 export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64')
 
@@ -92,6 +94,7 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
       market: { matchIntervalMs: 0, ...overrides.market },
       auth: { ...(opts.defaultPolicy === true ? {} : CORE_ONLY_AUTH), ...overrides.auth },
       policy: { ...(opts.defaultPolicy === true ? {} : CORE_ONLY_POLICY), ...overrides.policy },
+      guards: { ...(opts.defaultPolicy === true ? {} : CORE_ONLY_GUARDS), ...overrides.guards },
       secrets: { key: TEST_SECRET_KEY, ...overrides.secrets },
     },
   })

@@ -317,6 +317,37 @@ export class FrontDoor {
     return d.approvals.decide(approvalId, session.customerId, { approve: true, number: answer.number })
   }
 
+  /**
+   * Options for the passkey that confirms one specific withdrawal or destination change: the
+   * challenge is bound to `description` (see guards/operationBinding), so the assertion confirms
+   * exactly that operation once (C-5, dynamic linking).
+   */
+  async confirmOptions(session: ResolvedSession, operation: string, description: string): Promise<{ challengeId: string; options: PublicKeyCredentialRequestOptionsJSON }> {
+    return this.#d.passkeys.authenticationOptions({
+      customerId: session.customerId,
+      purpose: `confirm:${operation}`,
+      binding: description,
+      passkeyPurpose: 'login',
+    })
+  }
+
+  /** Verifies a bound confirmation against the operation as actually requested; throws when they differ. */
+  async verifyConfirmation(
+    session: ResolvedSession,
+    operation: string,
+    description: string,
+    confirmation: { challengeId: string; response: unknown },
+  ): Promise<void> {
+    const r = await this.#d.passkeys.verifyAuthentication({
+      challengeId: confirmation.challengeId,
+      response: confirmation.response,
+      purpose: `confirm:${operation}`,
+      expectedBinding: description,
+      passkeyPurpose: 'login',
+    })
+    if (r.customerId !== session.customerId) throw new MamoriError('PASSKEY_INVALID', 'passkey not accepted')
+  }
+
   /** Passkey options to step up the current session for an operation. */
   async stepUpPasskeyOptions(session: ResolvedSession, operation: PolicyOperation): Promise<{ challengeId: string; options: PublicKeyCredentialRequestOptionsJSON }> {
     return this.#d.passkeys.authenticationOptions({ customerId: session.customerId, purpose: `step_up:${operation}` })

@@ -32,6 +32,14 @@ const tradingPassword = z
   .max(4096)
   .optional()
   .describe('The trading password (separate from the login password), when the policy accepts it for this operation')
+// WebAuthn responses are verified field by field by @simplewebauthn; here only their outer shape.
+const confirmation = z
+  .strictObject({
+    challengeId: z.string().min(1).max(128),
+    response: z.looseObject({ id: z.string().max(1024), rawId: z.string().max(1024), type: z.literal('public-key') }),
+  })
+  .optional()
+  .describe('A passkey assertion made for exactly this operation (POST /v1/auth/confirm/options)')
 const idempotencyHeaders = z.object({
   'idempotency-key': z.string().optional().describe('Required: 8-128 chars; a retry with the same key is answered once'),
 })
@@ -276,12 +284,13 @@ export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
             accountNumber: z.string().max(32),
             holderKana: z.string().min(1).max(128),
             tradingPassword,
+            confirmation,
           }),
           response: { 201: destinationSchema, ...errors },
         },
       },
       async (request, reply) => {
-        const { tradingPassword: _checkedByPolicy, ...destination } = request.body
+        const { tradingPassword: _checkedByPolicy, confirmation: _confirmed, ...destination } = request.body
         return idempotent(brokerage, request, reply, 'destination-add', destination, async (trx, customerId) =>
           publicDestination(await registerDestination(brokerage, trx, customerId, destination)),
         )
@@ -291,12 +300,15 @@ export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
     app.post(
       '/v1/destinations/:destinationId/remove',
       {
-        config: { operation: 'destination_change' },
+        config: {
+          operation: 'destination_change',
+          confirmFields: (request) => ({ remove: (request.params as { destinationId?: string }).destinationId }),
+        },
         schema: {
           summary: 'Remove a withdrawal destination',
           headers: idempotencyHeaders,
           params: z.strictObject({ destinationId: id }),
-          body: z.strictObject({ tradingPassword }).nullish(),
+          body: z.strictObject({ tradingPassword, confirmation }).nullish(),
           response: { 201: destinationSchema, ...errors },
         },
       },
@@ -326,12 +338,12 @@ export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
         schema: {
           summary: 'Request a withdrawal to a registered destination; the amount is reserved at once',
           headers: idempotencyHeaders,
-          body: z.strictObject({ destinationId: id, amount: yen, tradingPassword }),
+          body: z.strictObject({ destinationId: id, amount: yen, tradingPassword, confirmation }),
           response: { 201: withdrawalSchema, ...errors },
         },
       },
       async (request, reply) => {
-        const { tradingPassword: _checkedByPolicy, ...withdrawal } = request.body
+        const { tradingPassword: _checkedByPolicy, confirmation: _confirmed, ...withdrawal } = request.body
         return idempotent(brokerage, request, reply, 'withdrawal', withdrawal, async (trx, customerId) =>
           publicWithdrawal(await requestWithdrawal(brokerage, trx, customerId, withdrawal)),
         )

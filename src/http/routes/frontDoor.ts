@@ -8,6 +8,7 @@ import type { LoginProgress, RequestEnv } from '../../auth/frontDoor/types.js'
 import type { DeviceService } from '../../auth/device/index.js'
 import { DEVICE_COOKIE, deviceCookieOptions } from '../../auth/device/index.js'
 import { networkKeyOf } from '../../auth/throttle/index.js'
+import { BOUND_OPERATIONS, describeOperation } from '../../guards/index.js'
 import type { RouteModule } from '../app.js'
 import { customerOf } from '../authenticate.js'
 import { errorBodySchema } from '../errorBody.js'
@@ -189,6 +190,12 @@ export function frontDoorRoutes(deps: FrontDoorRouteDeps): RouteModule {
     app.post('/v1/auth/step-up/passkey', { config: { operation: 'read' }, schema: { summary: 'Step up with a passkey; the session id rotates', body: z.strictObject({ operation, challengeId, response: webauthnResponse }), response: { 200: sessionSchema, ...errors } } }, async (request, reply) => {
       const b = request.body
       return rotated(request, reply, await frontDoor.stepUpPasskey(customerOf(request).session, b.operation as PolicyOperation, b.challengeId, b.response as unknown as AuthenticationResponseJSON))
+    })
+
+    app.post('/v1/auth/confirm/options', { config: { operation: 'read' }, schema: { summary: 'Passkey challenge bound to one withdrawal or destination change (send the same fields you will submit)', body: z.strictObject({ operation: z.enum(BOUND_OPERATIONS), fields: z.record(z.string(), z.union([z.string().max(256), z.number(), z.boolean(), z.null()])) }), response: { 200: optionsSchema, ...errors } } }, async (request) => {
+      const { session } = customerOf(request)
+      const description = describeOperation(request.body.operation, session.customerId, request.body.fields)
+      return asJson(await frontDoor.confirmOptions(session, request.body.operation, description))
     })
 
     app.post('/v1/auth/step-up/totp', { config: { operation: 'read' }, schema: { summary: 'Step up with an authenticator-app code; the session id rotates', body: z.strictObject({ code }), response: { 200: sessionSchema, ...errors } } }, async (request, reply) => {
