@@ -20,6 +20,8 @@ export {
   contactChangedNotice,
   passwordChangedNotice,
   recoveryStartedNotice,
+  destinationChangedNotice,
+  withdrawalNotice,
   settingChangedNotice,
 } from './templates.js'
 export type { EmailCodePurpose, MailContent, NoticeFactor, NoticeSetting } from './templates.js'

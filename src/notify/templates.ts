@@ -318,3 +318,62 @@ export function settingChangedNotice(input: { at: number; setting: NoticeSetting
     [`${at.en}: ${t.en}`, '', NOT_YOU_EN],
   )
 }
+
+/** Masks an account number to its last three digits, e.g. ****567. */
+function maskAccount(accountNumber: string): string {
+  return `****${accountNumber.slice(-3)}`
+}
+
+/** A withdrawal destination was registered or removed (C-7; seed 000 began with one). */
+export function destinationChangedNotice(input: {
+  at: number
+  change: 'added' | 'removed'
+  bankCode: string
+  branchCode: string
+  accountNumber: string
+  coolingUntil?: number
+}): MailContent {
+  const at = jst(input.at)
+  const account = `${quoteUntrusted(input.bankCode, 4)}-${quoteUntrusted(input.branchCode, 3)} ${maskAccount(input.accountNumber)}`
+  const added = input.change === 'added'
+  const until = input.coolingUntil === undefined ? undefined : jst(input.coolingUntil)
+  return compose(
+    added ? 'notice.destination_added' : 'notice.destination_removed',
+    added ? '出金先口座が登録されました' : '出金先口座が削除されました',
+    added ? 'A withdrawal bank account was registered' : 'A withdrawal bank account was removed',
+    [
+      `${at.ja}、出金先口座（${account}）が${added ? '登録' : '削除'}されました。`,
+      ...(added && until !== undefined ? [`お客さま保護のため、この口座への出金は${until.ja}以降に可能となります。`] : []),
+      '',
+      NOT_YOU_JA,
+    ],
+    [
+      `A withdrawal bank account (${account}) was ${added ? 'registered' : 'removed'} at ${at.en}.`,
+      ...(added && until !== undefined ? [`To protect you, money can be withdrawn to it from ${until.en}.`] : []),
+      '',
+      NOT_YOU_EN,
+    ],
+  )
+}
+
+/** A withdrawal was requested (C-7). */
+export function withdrawalNotice(input: { at: number; amount: number; accountNumber: string; status: string }): MailContent {
+  const at = jst(input.at)
+  const yen = `${input.amount.toLocaleString('ja-JP')}円`
+  const held = input.status === 'held'
+  return compose(
+    held ? 'notice.withdrawal_held' : 'notice.withdrawal',
+    held ? '出金を確認のため保留しました' : '出金を受け付けました',
+    held ? 'A withdrawal is on hold for review' : 'Withdrawal received',
+    [
+      `${at.ja}、${yen}の出金（出金先 ${maskAccount(input.accountNumber)}）を${held ? '確認のため保留しました' : '受け付けました'}。`,
+      '',
+      NOT_YOU_JA,
+    ],
+    [
+      `A withdrawal of JPY ${input.amount.toLocaleString('en-US')} to ${maskAccount(input.accountNumber)} was ${held ? 'put on hold for review' : 'received'} at ${at.en}.`,
+      '',
+      NOT_YOU_EN,
+    ],
+  )
+}

@@ -30,6 +30,7 @@ export interface BuiltFrontDoor {
   readonly devices: DeviceService
   readonly mailer: Mailer
   readonly policy: Policy
+  readonly notices: SecurityNotices
   readonly deviceOf: (request: FastifyRequest) => Promise<string | null>
   readonly policyHook: (request: FastifyRequest) => Promise<void>
   close(): Promise<void>
@@ -111,6 +112,7 @@ export async function buildFrontDoor(
   return {
     frontDoor,
     settings,
+    notices: deps.notices,
     sessions,
     devices,
     mailer,

@@ -66,7 +66,7 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
       routes: [
         authRoutes,
         frontDoorRoutes({ frontDoor: auth.frontDoor, settings: auth.settings, devices: auth.devices, secureCookies: config.http.secureCookies }),
-        brokerageRoutes(brokerage),
+        brokerageRoutes(brokerage, { notices: auth.notices, destinationCoolingMs: config.guards.destinationCoolingHours * 3_600_000 }),
         pageRoutes,
         ...(config.demo.showOutbox ? [demoOutboxRoutes(store)] : []),
       ],

@@ -1,5 +1,7 @@
 import {
   contactChangedNotice,
+  destinationChangedNotice,
+  withdrawalNotice,
   factorChangedNotice,
   newDeviceNotice,
   passwordChangedNotice,
@@ -24,6 +26,9 @@ export type NoticeKind =
   | 'devices_mode_changed'
   | 'devices_removed'
   | 'contact_changed'
+  | 'destination_added'
+  | 'destination_removed'
+  | 'withdrawal'
 
 /** What the event carries; only what the message needs, never a secret. */
 export interface NoticeDetails {
@@ -35,6 +40,11 @@ export interface NoticeDetails {
   readonly count?: number
   /** For contact_changed: the address that was registered before, which is told too. */
   readonly previousEmail?: string
+  readonly bankCode?: string
+  readonly branchCode?: string
+  readonly accountNumber?: string
+  readonly amount?: number
+  readonly status?: string
 }
 
 /**
@@ -111,6 +121,18 @@ export class SecurityNotices {
         return settingChangedNotice({ at, setting: 'devices_removed' })
       case 'contact_changed':
         return contactChangedNotice({ at })
+      case 'destination_added':
+      case 'destination_removed':
+        return destinationChangedNotice({
+          at,
+          change: kind === 'destination_added' ? 'added' : 'removed',
+          bankCode: d.bankCode ?? '',
+          branchCode: d.branchCode ?? '',
+          accountNumber: d.accountNumber ?? '',
+          ...(d.coolingUntil === undefined ? {} : { coolingUntil: d.coolingUntil }),
+        })
+      case 'withdrawal':
+        return withdrawalNotice({ at, amount: d.amount ?? 0, accountNumber: d.accountNumber ?? '', status: d.status ?? 'requested' })
     }
   }
 }

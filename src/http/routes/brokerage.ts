@@ -10,6 +10,7 @@ import {
   listInstruments,
   listOrders,
   listWithdrawals,
+  getDestinationRow,
   placeOrder,
   recordDeposit,
   registerDestination,
@@ -122,6 +123,7 @@ async function idempotent<T>(
   operation: string,
   fingerprint: unknown,
   run: (trx: Transaction<Database>, customerId: string) => Promise<T>,
+  after?: (result: T, customerId: string) => Promise<void>,
 ): Promise<T> {
   const customer = customerOf(request)
   const header = request.headers['idempotency-key']
@@ -132,13 +134,23 @@ async function idempotent<T>(
     async (trx) => ({ status: 201, body: await run(trx, customer.id) }),
   )
   if (result.replayed) reply.header('idempotent-replayed', 'true')
+  // Told once, after the commit, never for a replay; a failed notice is logged, never undoes the operation.
+  else if (after !== undefined) await after(result.body, customer.id).catch((err: unknown) => request.log.error({ err }, 'notice failed'))
   reply.code(result.status)
   return result.body
 }
 
+/** Tells the customer about money-relevant events (C-7); the front door's SecurityNotices fits. */
+export interface BrokerageNotices {
+  send(customerId: string, kind: 'destination_added' | 'destination_removed' | 'withdrawal', details: Record<string, string | number>): Promise<void>
+}
+
 /** The customer's brokerage API (A-2 … A-5): instruments, portfolio, deposits, orders, destinations, withdrawals. */
-export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
+export function brokerageRoutes(brokerage: BrokerageContext, options: { notices?: BrokerageNotices; destinationCoolingMs?: number } = {}): RouteModule {
   const { store, clock, prices } = brokerage
+  const notices = options.notices
+  const tell = (kind: 'destination_added' | 'destination_removed' | 'withdrawal', details: (r: never) => Record<string, string | number>) =>
+    notices === undefined ? undefined : async (r: unknown, customerId: string): Promise<void> => notices.send(customerId, kind, details(r as never))
   return (app) => {
     app.get(
       '/v1/instruments',
@@ -291,8 +303,19 @@ export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
       },
       async (request, reply) => {
         const { tradingPassword: _checkedByPolicy, confirmation: _confirmed, ...destination } = request.body
-        return idempotent(brokerage, request, reply, 'destination-add', destination, async (trx, customerId) =>
-          publicDestination(await registerDestination(brokerage, trx, customerId, destination)),
+        return idempotent(
+          brokerage,
+          request,
+          reply,
+          'destination-add',
+          destination,
+          async (trx, customerId) => publicDestination(await registerDestination(brokerage, trx, customerId, destination)),
+          tell('destination_added', (d: z.infer<typeof destinationSchema>) => ({
+            bankCode: d.bankCode,
+            branchCode: d.branchCode,
+            accountNumber: d.accountNumber,
+            coolingUntil: d.createdAt + (options.destinationCoolingMs ?? 0),
+          })),
         )
       },
     )
@@ -313,8 +336,18 @@ export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
         },
       },
       async (request, reply) => {
-        return idempotent(brokerage, request, reply, 'destination-remove', request.params, async (trx, customerId) =>
-          publicDestination(await removeDestination(brokerage, trx, customerId, request.params.destinationId)),
+        return idempotent(
+          brokerage,
+          request,
+          reply,
+          'destination-remove',
+          request.params,
+          async (trx, customerId) => publicDestination(await removeDestination(brokerage, trx, customerId, request.params.destinationId)),
+          tell('destination_removed', (d: z.infer<typeof destinationSchema>) => ({
+            bankCode: d.bankCode,
+            branchCode: d.branchCode,
+            accountNumber: d.accountNumber,
+          })),
         )
       },
     )
@@ -344,8 +377,19 @@ export function brokerageRoutes(brokerage: BrokerageContext): RouteModule {
       },
       async (request, reply) => {
         const { tradingPassword: _checkedByPolicy, confirmation: _confirmed, ...withdrawal } = request.body
-        return idempotent(brokerage, request, reply, 'withdrawal', withdrawal, async (trx, customerId) =>
-          publicWithdrawal(await requestWithdrawal(brokerage, trx, customerId, withdrawal)),
+        let account = ''
+        return idempotent(
+          brokerage,
+          request,
+          reply,
+          'withdrawal',
+          withdrawal,
+          async (trx, customerId) => {
+            const w = await requestWithdrawal(brokerage, trx, customerId, withdrawal)
+            account = (await getDestinationRow(trx, customerId, w.destinationId)).account_number
+            return publicWithdrawal(w)
+          },
+          tell('withdrawal', (w: z.infer<typeof withdrawalSchema>) => ({ amount: w.amount, status: w.status, accountNumber: account })),
         )
       },
     )
