@@ -4,14 +4,15 @@
  */
 import { writeFileSync } from 'node:fs'
 import { runLedgerBench } from '../src/bench/ledgerBench.js'
+import { DEFAULT_LOGIN_BENCH, runLoginBench } from '../src/bench/loginBench.js'
 import { machineInfo, renderSection, type BenchSection } from '../src/bench/report.js'
 
 const args = process.argv.slice(2)
 const jsonAt = args.indexOf('--json')
 const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined
-const names = args.filter((a, i) => !a.startsWith('--') && i !== jsonAt + 1)
-const wanted = names.length === 0 || names.includes('all') ? ['ledger'] : names
-const known = new Set(['ledger'])
+const names = args.filter((a, i) => !a.startsWith('--') && (jsonAt < 0 || i !== jsonAt + 1))
+const known = new Set(['ledger', 'login'])
+const wanted = names.length === 0 || names.includes('all') ? [...known] : names
 for (const n of wanted) {
   if (!known.has(n)) {
     console.error(`unknown benchmark ${n}; available: ${[...known].join(', ')}, all`)
@@ -29,6 +30,22 @@ if (wanted.includes('ledger')) {
     withdrawals: Number(process.env.MAMORI_BENCH_WITHDRAWALS ?? 400),
     concurrency: 8,
     postgresUrl: process.env.MAMORI_BENCH_PG_URL ?? process.env.MAMORI_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    log,
+  })
+  sections.push(s)
+  console.log(renderSection(s))
+}
+if (wanted.includes('login')) {
+  const env = (name: string): number | undefined => (process.env[name] === undefined ? undefined : Number(process.env[name]))
+  const s = await runLoginBench({
+    ...DEFAULT_LOGIN_BENCH,
+    attackSeconds: env('MAMORI_BENCH_ATTACK_SECONDS') ?? DEFAULT_LOGIN_BENCH.attackSeconds,
+    attackRate: env('MAMORI_BENCH_ATTACK_RATE') ?? DEFAULT_LOGIN_BENCH.attackRate,
+    attackerAddresses: env('MAMORI_BENCH_ATTACKERS') ?? DEFAULT_LOGIN_BENCH.attackerAddresses,
+    socketsPerAddress: env('MAMORI_BENCH_ATTACK_SOCKETS') ?? DEFAULT_LOGIN_BENCH.socketsPerAddress,
+    // Unset: the product defaults (auth.ipFailureLimit 30, auth.networkFailureLimit 300).
+    ipFailureLimit: env('MAMORI_BENCH_IP_FAILURE_LIMIT'),
+    networkFailureLimit: env('MAMORI_BENCH_NETWORK_FAILURE_LIMIT'),
     log,
   })
   sections.push(s)
