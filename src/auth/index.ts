@@ -9,7 +9,9 @@ export {
   isCommonPassword,
   passwordNeedsRehash,
   verifyPassword,
+  PasswordGate,
 } from './password/index.js'
+export type { PasswordGateOptions } from './password/index.js'
 export { SessionService, sessionHashOf } from './session/index.js'
 export type { CreateSessionOptions, NewSession, ResolvedSession, SessionKind, SessionServiceOptions } from './session/index.js'
 export {

@@ -112,6 +112,10 @@ export const configSchema = z.strictObject({
       recoveryCoolingHours: z.coerce.number().int().nonnegative().max(24 * 30).default(72),
       /** Let a registered phone app's approval stand in for a passkey at login (B-5, "where configured"). */
       appApprovalAtLogin: bool.default(true),
+      /** argon2id verifications run at once; the rest wait in a short line or are refused (B-10). */
+      passwordConcurrency: positiveInt.max(64).default(4),
+      /** How many ordinary login attempts may wait for argon2id before new ones are refused at once. */
+      passwordQueue: z.coerce.number().int().nonnegative().max(10_000).default(16),
       /** Permit a policy that does not meet JSDA's phishing-resistance rule (start-up logs a warning). */
       allowWeakPolicy: bool.default(false),
     })

@@ -4,7 +4,7 @@ import { dirname } from 'node:path'
 import type { FastifyRequest } from 'fastify'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { AppApprovals, AuthFlows, resolvePolicy, SessionService, type Policy } from '../auth/index.js'
+import { AppApprovals, AuthFlows, PasswordGate, resolvePolicy, SessionService, type Policy } from '../auth/index.js'
 import { SecretBox } from '../auth/crypto/index.js'
 import { DEVICE_COOKIE, DeviceService } from '../auth/device/index.js'
 import { EmailCodeService } from '../auth/email-code/index.js'
@@ -105,6 +105,11 @@ export async function buildFrontDoor(
       windowMs,
     }),
     notices: new SecurityNotices({ store, clock, random, mailer }),
+    gate: new PasswordGate({
+      concurrency: config.auth.passwordConcurrency,
+      maxQueued: config.auth.passwordQueue,
+      maxPriorityQueued: Math.max(64, config.auth.passwordQueue * 4),
+    }),
     auth: config.auth,
   }
   const settings = new SecuritySettings(deps)

@@ -35,23 +35,55 @@ interface LoginCustomer {
  */
 export class FrontDoor {
   readonly #d: FrontDoorDeps
+  /** Password checks in progress per IP and per network: counted before argon2, not after. */
+  readonly #inFlight = new Map<string, number>()
 
   constructor(deps: FrontDoorDeps) {
     this.#d = deps
   }
 
+  /**
+   * The cheap check every login-shaped request passes before anything else — before a device
+   * row is written, before the database is asked about the login ID, before any argon2 work:
+   * the IP's and the network's recent failures, and their attempts still in progress (so a burst
+   * cannot slip past a limit that only counts finished failures).
+   */
+  async admit(ip: string, network: string): Promise<void> {
+    if ((this.#inFlight.get(`ip:${ip}`) ?? 0) >= MAX_IN_FLIGHT_PER_IP || (this.#inFlight.get(`net:${network}`) ?? 0) >= MAX_IN_FLIGHT_PER_NETWORK) {
+      throw new MamoriError('RATE_LIMITED', 'too many login attempts from this network; try again later')
+    }
+    await this.#d.throttle.check({ ip, network })
+  }
+
+  /** Runs a password check through the gate, counted as in flight for its IP and network meanwhile. */
+  async #checkPassword<T>(env: RequestEnv, priority: boolean, work: () => Promise<T>): Promise<T> {
+    const keys = [`ip:${env.ip}`, `net:${env.network}`]
+    for (const k of keys) this.#inFlight.set(k, (this.#inFlight.get(k) ?? 0) + 1)
+    try {
+      return await this.#d.gate.run(priority, work)
+    } finally {
+      for (const k of keys) {
+        const n = (this.#inFlight.get(k) ?? 1) - 1
+        if (n <= 0) this.#inFlight.delete(k)
+        else this.#inFlight.set(k, n)
+      }
+    }
+  }
+
   /** Step one of a password login. */
   async passwordLogin(env: RequestEnv, loginId: string, password: string): Promise<LoginProgress> {
     const d = this.#d
-    await d.throttle.check({ ip: env.ip, network: env.network })
+    await this.admit(env.ip, env.network)
     const customer = await this.#customerByLoginId(loginId)
     if (customer === undefined) {
       // The same argon2 work as for a real account, so timing does not tell them apart.
-      await dummyVerify(password)
+      await this.#checkPassword(env, false, () => dummyVerify(password))
       await d.throttle.recordFailure({ ip: env.ip, network: env.network, loginId })
       throw authFailed()
     }
-    const passwordOk = await verifyPassword(customer.login_password_hash, password)
+    // A device already attached to this account waits in the short line (its owner, most likely).
+    const known = env.deviceCustomerId === customer.id
+    const passwordOk = await this.#checkPassword(env, known, () => verifyPassword(customer.login_password_hash, password))
     if (customer.locked_at !== null || (await d.lockout.isLocked(d.store.db, customer.id))) {
       // Locked (B-10): even the right password gets the generic answer, and nothing reveals it was right.
       await d.throttle.recordFailure({ ip: env.ip, network: env.network, loginId })
@@ -475,11 +507,13 @@ export class FrontDoor {
     const flow = await d.flows.find(flowToken)
     const customer = flow?.customerId == null ? undefined : await this.#customerById(flow.customerId)
     if (flow === undefined || flow.operation !== 'recovery' || customer === undefined) {
-      await dummyVerify(password)
+      await this.#checkPassword(env, false, () => dummyVerify(password))
       await d.throttle.recordFailure({ ip: env.ip, network: env.network, loginId: '' })
       throw authFailed()
     }
-    const passwordOk = await verifyPassword(customer.login_password_hash, password)
+    const passwordOk = await this.#checkPassword(env, env.deviceCustomerId === customer.id, () =>
+      verifyPassword(customer.login_password_hash, password),
+    )
     const codeOk = await d.emailCodes.verify({ customerId: customer.id, purpose: 'recovery', binding: flow.idHash, code })
     if (!passwordOk || !codeOk || customer.locked_at !== null) {
       if (customer.locked_at === null) await d.lockout.recordFailure(d.store.db, customer.id)
@@ -606,6 +640,11 @@ export class FrontDoor {
     return this.#d.store.db.selectFrom('customers').select(LOGIN_COLUMNS).where('id', '=', id).executeTakeFirst()
   }
 }
+
+/** Password checks one IP may have in progress at once (a person types one password at a time). */
+const MAX_IN_FLIGHT_PER_IP = 2
+/** Password checks one network (ASN or /24) may have in progress at once. */
+const MAX_IN_FLIGHT_PER_NETWORK = 16
 
 /** What an approval assertion is bound to. */
 function approvalBinding(approvalId: string, number: number): string {

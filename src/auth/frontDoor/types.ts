@@ -6,6 +6,7 @@ import type { DeviceService } from '../device/index.js'
 import type { EmailCodeService } from '../email-code/index.js'
 import type { AuthFlows } from '../flow/index.js'
 import type { AccountLockout } from '../lockout/index.js'
+import type { PasswordGate } from '../password/index.js'
 import type { PasskeyService } from '../passkey/index.js'
 import type { Factor, Policy } from '../policy/index.js'
 import type { NewSession, SessionKind, SessionService } from '../session/index.js'
@@ -21,6 +22,8 @@ export interface RequestEnv {
   readonly userAgent: string
   /** The device (from the __Host- device cookie or the x-mamori-device header). */
   readonly deviceId: string
+  /** The customer that device is already attached to, if any: its logins get the priority lane. */
+  readonly deviceCustomerId?: string | null
 }
 
 /** Everything the front door is made of, built once at start-up. */
@@ -38,6 +41,8 @@ export interface FrontDoorDeps {
   readonly devices: DeviceService
   readonly lockout: AccountLockout
   readonly throttle: LoginThrottle
+  /** Admission control for argon2id work. */
+  readonly gate: PasswordGate
   readonly notices: SecurityNotices
   readonly auth: FrozenConfig['auth']
 }

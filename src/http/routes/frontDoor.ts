@@ -60,15 +60,20 @@ export function frontDoorRoutes(deps: FrontDoorRouteDeps): RouteModule {
 
   /** The request's origin and device; a device is created (and its cookie set) when there is none. */
   async function envOf(request: FastifyRequest, reply: FastifyReply): Promise<RequestEnv & { deviceToken?: string }> {
+    const network = networkKeyOf(request.ip)
+    const op = request.routeOptions.config.operation
+    // Login-shaped requests pass the cheap throttle before anything is written (B-10).
+    if (op === 'login' || op === 'recovery') await frontDoor.admit(request.ip, network)
     const presented = request.cookies[DEVICE_COOKIE] ?? headerOf(request, DEVICE_HEADER)
     const userAgent = headerOf(request, 'user-agent') ?? ''
     const { device, token, isNew } = await devices.identify(presented, userAgent)
     if (isNew) reply.setCookie(DEVICE_COOKIE, token, deviceCookieOptions(secureCookies))
     return {
       ip: request.ip,
-      network: networkKeyOf(request.ip),
+      network,
       userAgent,
       deviceId: device.id,
+      deviceCustomerId: device.customerId,
       ...(isNew ? { deviceToken: token } : {}),
     }
   }
