@@ -61,9 +61,6 @@ export function frontDoorRoutes(deps: FrontDoorRouteDeps): RouteModule {
   /** The request's origin and device; a device is created (and its cookie set) when there is none. */
   async function envOf(request: FastifyRequest, reply: FastifyReply): Promise<RequestEnv & { deviceToken?: string }> {
     const network = networkKeyOf(request.ip)
-    const op = request.routeOptions.config.operation
-    // Login-shaped requests pass the cheap throttle before anything is written (B-10).
-    if (op === 'login' || op === 'recovery') await frontDoor.admit(request.ip, network)
     const presented = request.cookies[DEVICE_COOKIE] ?? headerOf(request, DEVICE_HEADER)
     const userAgent = headerOf(request, 'user-agent') ?? ''
     const { device, token, isNew } = await devices.identify(presented, userAgent)
@@ -111,6 +108,12 @@ export function frontDoorRoutes(deps: FrontDoorRouteDeps): RouteModule {
   }
 
   return (app) => {
+    // Throttled login-shaped requests are refused before their body is even read or validated,
+    // so a flood of them costs as little as the server can make it (B-10).
+    app.addHook('onRequest', async (request) => {
+      const op = request.routeOptions.config.operation
+      if (op === 'login' || op === 'recovery') await frontDoor.admit(request.ip, networkKeyOf(request.ip))
+    })
     const login = { operation: 'login', auth: 'none' } as const
 
     app.post('/v1/auth/login', { config: login, schema: { summary: 'Log in with login ID and password (step one)', body: z.strictObject({ loginId, password }), response: { 200: progressSchema, ...errors } } }, async (request, reply) => {
