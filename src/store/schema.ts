@@ -272,4 +272,31 @@ export interface Database {
   devices: DevicesTable
   auth_flows: AuthFlowsTable
   app_approvals: AppApprovalsTable
+  access_events: AccessEventsTable
+}
+
+/** One access or operation (C-1); see src/risk/events/AccessEvent.ts for the meaning of each column. */
+export interface AccessEventsTable {
+  id: string
+  at: number
+  customer_id: string | null
+  login_id_hash: string | null
+  session_hash: string | null
+  action: string
+  outcome: string
+  ip: string
+  asn: number | null
+  asn_name: string | null
+  network: string
+  country: string | null
+  city: string | null
+  latitude: number | null
+  longitude: number | null
+  hosting: number
+  user_agent: string
+  browser: string | null
+  os: string | null
+  device_type: string
+  device_id: string | null
+  detail_json: string
 }
