@@ -1,0 +1,295 @@
+import { sql, type Selectable } from 'kysely'
+import { getPortfolio, type MarketPrices } from '../../brokerage/index.js'
+import type { AccessEventsTable, Store } from '../../store/index.js'
+import {
+  type AccessDetail,
+  type AccessDeviceType,
+  type AccessEvent,
+  type AccessLog,
+  type AccessOrigin,
+  type OriginCustomer,
+} from '../events/index.js'
+import { parseIpAddress } from '../intel/index.js'
+import type { InstrumentFacts, TypologyContext } from './Typology.js'
+
+/** The default number of events a range query returns, as AccessLog's own default. */
+const DEFAULT_LIMIT = 1_000
+/** AccessLog's ceiling for one query; a typology needing more should narrow its window. */
+const MAX_LIMIT = 100_000
+const SEGMENTS: ReadonlySet<string> = new Set(['domestic_large', 'domestic_small', 'foreign_small'])
+
+/** What a `DbTypologyContext` reads from. */
+export interface DbTypologyContextOptions {
+  /** The access history (C-1); flushed before every read so nothing recorded is missed. */
+  readonly log: AccessLog
+  /** The store the log writes to, for range queries bounded at `now` and for the ledger. */
+  readonly store: Store
+  /** Current prices (the reference core's `PriceFeed`). */
+  readonly prices: MarketPrices
+  /** The moment being evaluated, usually the event's `at`; nothing at or after it is visible. */
+  readonly now: number
+}
+
+type Row = Selectable<AccessEventsTable>
+type OriginColumn = 'ip' | 'network' | 'device_id'
+
+/**
+ * The `TypologyContext` over the real access history, ledger, instrument table and price feed.
+ * One instance answers for one moment: every query is bounded to [sinceMs, now), so a
+ * retrospective scan (D-5) evaluating a change from last month sees the history as it was then,
+ * not what came after. That upper bound is why the range queries read `access_events` here
+ * rather than through `AccessLog` (whose queries have no upper bound); the log is still flushed
+ * first, so the buffer is never skipped. Read-only.
+ */
+export class DbTypologyContext implements TypologyContext {
+  readonly now: number
+  readonly #log: AccessLog
+  readonly #store: Store
+  readonly #prices: MarketPrices
+
+  constructor(options: DbTypologyContextOptions) {
+    if (!Number.isSafeInteger(options.now) || options.now < 0)
+      throw new TypeError('now must be a non-negative integer (ms)')
+    this.now = options.now
+    this.#log = options.log
+    this.#store = options.store
+    this.#prices = options.prices
+  }
+
+  /** The same sources at another moment (one context per evaluated event). */
+  at(now: number): DbTypologyContext {
+    return new DbTypologyContext({ log: this.#log, store: this.#store, prices: this.#prices, now })
+  }
+
+  /** The customer's events in [sinceMs, now), newest first. */
+  history(customerId: string, sinceMs: number, limit = DEFAULT_LIMIT): Promise<readonly AccessEvent[]> {
+    return this.#range('customer_id', text('customerId', customerId), sinceMs, limit)
+  }
+
+  /** Events from one address in [sinceMs, now), newest first (IPv4-mapped IPv6 matches its IPv4 form). */
+  byIp(ip: string, sinceMs: number, limit = DEFAULT_LIMIT): Promise<readonly AccessEvent[]> {
+    return this.#range('ip', canonicalIp(ip), sinceMs, limit)
+  }
+
+  /** Events from one network in [sinceMs, now), newest first. */
+  byNetwork(network: string, sinceMs: number, limit = DEFAULT_LIMIT): Promise<readonly AccessEvent[]> {
+    return this.#range('network', text('network', network), sinceMs, limit)
+  }
+
+  /**
+   * The customers an origin touched in [sinceMs, now), most recently seen first, as
+   * `AccessLog.customersByOrigin` counts them (events without a customer are left out).
+   */
+  async customersByOrigin(origin: AccessOrigin, sinceMs: number): Promise<readonly OriginCustomer[]> {
+    const where = originFilter(origin)
+    checkTime('sinceMs', sinceMs)
+    await this.#log.flush()
+    let query = this.#store.db
+      .selectFrom('access_events')
+      .select((eb) => [
+        'customer_id',
+        eb.fn.min('at').as('first_seen'),
+        eb.fn.max('at').as('last_seen'),
+        eb.fn.countAll().as('events'),
+        eb.fn.sum(eb.case().when('outcome', '=', 'success').then(1).else(0).end()).as('successes'),
+      ])
+      .where('customer_id', 'is not', null)
+      .where('at', '>=', sinceMs)
+      .where('at', '<', this.now)
+    for (const [column, value] of where) query = query.where(column, '=', value)
+    const rows = await query
+      .groupBy('customer_id')
+      .orderBy('last_seen', 'desc')
+      .orderBy('customer_id')
+      .limit(MAX_LIMIT)
+      .execute()
+    return rows.map((r) => ({
+      customerId: r.customer_id as string,
+      firstSeenAt: Number(r.first_seen),
+      lastSeenAt: Number(r.last_seen),
+      events: Number(r.events),
+      successes: Number(r.successes),
+    }))
+  }
+
+  /**
+   * Whether the customer went through from this origin in [sinceMs, min(beforeMs, now)), by
+   * `AccessLog.seenBefore`: only successful events vouch, and garbage addresses and unknown
+   * networks never do.
+   */
+  seenBefore(customerId: string, origin: AccessOrigin, sinceMs: number, beforeMs: number): Promise<boolean> {
+    checkTime('beforeMs', beforeMs)
+    return this.#log.seenBefore(text('customerId', customerId), origin, sinceMs, Math.min(beforeMs, this.now))
+  }
+
+  /**
+   * The market value (yen) of the customer's holdings at `now`, shares reserved for open sell
+   * orders included, cash excluded: the ledger balances valued at the feed's prices. A holding the
+   * feed cannot price makes this throw, so the engine fails closed rather than seeing ¥0.
+   */
+  async holdingsValue(customerId: string): Promise<number> {
+    const portfolio = await getPortfolio(
+      this.#store.db,
+      this.#prices,
+      text('customerId', customerId),
+      this.now,
+    )
+    return portfolio.holdings.reduce((sum, h) => sum + h.value, 0)
+  }
+
+  /**
+   * The instrument's segment and average daily volume from the instruments table, and its price at
+   * `now` from the feed (the table's base price when the feed does not list it). Undefined for a
+   * symbol the broker does not list.
+   */
+  async instrument(symbol: string): Promise<InstrumentFacts | undefined> {
+    const row = await this.#store.db
+      .selectFrom('instruments')
+      .select(['symbol', 'segment', 'avg_daily_volume', 'base_price'])
+      .where('symbol', '=', text('symbol', symbol))
+      .executeTakeFirst()
+    if (row === undefined || !SEGMENTS.has(row.segment)) return undefined
+    return {
+      symbol: row.symbol,
+      segment: row.segment,
+      avgDailyVolume: Number(row.avg_daily_volume),
+      price: this.#priceOf(row.symbol, Number(row.base_price)),
+    }
+  }
+
+  /**
+   * Order events for one symbol in [sinceMs, now), newest first, any customer. The detail is JSON
+   * text, so the symbol is found with a LIKE on `"symbol":"…"` (the exact text `JSON.stringify`
+   * writes, the same on both dialects) within the time range, then checked exactly: LIKE is
+   * case-insensitive on SQLite.
+   */
+  async ordersForSymbol(
+    symbol: string,
+    sinceMs: number,
+    limit = DEFAULT_LIMIT,
+  ): Promise<readonly AccessEvent[]> {
+    text('symbol', symbol)
+    checkTime('sinceMs', sinceMs)
+    checkLimit(limit)
+    await this.#log.flush()
+    const pattern = `%${escapeLike(`"symbol":${JSON.stringify(symbol)}`)}%`
+    const rows = await this.#store.db
+      .selectFrom('access_events')
+      .selectAll()
+      .where('action', '=', 'order')
+      .where('at', '>=', sinceMs)
+      .where('at', '<', this.now)
+      .where(sql<boolean>`detail_json like ${pattern} escape '!'`)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute()
+    return rows.map(fromRow).filter((e) => e.detail['symbol'] === symbol)
+  }
+
+  async #range(
+    column: 'customer_id' | OriginColumn,
+    value: string,
+    sinceMs: number,
+    limit: number,
+  ): Promise<AccessEvent[]> {
+    checkTime('sinceMs', sinceMs)
+    checkLimit(limit)
+    await this.#log.flush()
+    const rows = await this.#store.db
+      .selectFrom('access_events')
+      .selectAll()
+      .where(column, '=', value)
+      .where('at', '>=', sinceMs)
+      .where('at', '<', this.now)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute()
+    return rows.map(fromRow)
+  }
+
+  #priceOf(symbol: string, basePrice: number): number {
+    try {
+      return this.#prices.priceAt(symbol, this.now)
+    } catch {
+      // A listed instrument the feed does not price (a new listing): its reference price is the
+      // best figure there is, and far better than 0, which would make any quantity look small.
+      return basePrice
+    }
+  }
+}
+
+/** An access event from its row; the inverse of what `AccessLog` writes. */
+function fromRow(r: Row): AccessEvent {
+  return {
+    id: r.id,
+    at: Number(r.at),
+    customerId: r.customer_id,
+    loginIdHash: r.login_id_hash,
+    sessionHash: r.session_hash,
+    // Validated by AccessLog before they are written, as AccessLog reads them back.
+    action: r.action as AccessEvent['action'],
+    outcome: r.outcome as AccessEvent['outcome'],
+    ip: r.ip,
+    asn: r.asn === null ? null : Number(r.asn),
+    asnName: r.asn_name,
+    network: r.network,
+    country: r.country,
+    city: r.city,
+    latitude: r.latitude === null ? null : Number(r.latitude),
+    longitude: r.longitude === null ? null : Number(r.longitude),
+    hosting: Number(r.hosting) === 1,
+    userAgent: r.user_agent,
+    browser: r.browser,
+    os: r.os,
+    deviceType: r.device_type as AccessDeviceType,
+    deviceId: r.device_id,
+    detail: parseDetail(r.detail_json),
+  }
+}
+
+function parseDetail(json: string): AccessDetail {
+  try {
+    const value: unknown = JSON.parse(json)
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as AccessDetail
+  } catch {
+    // Written by AccessLog as JSON; unreadable text means no detail, not a failed evaluation.
+  }
+  return {}
+}
+
+function originFilter(origin: AccessOrigin): [OriginColumn, string][] {
+  const where: [OriginColumn, string][] = []
+  if (origin.ip !== undefined) where.push(['ip', canonicalIp(origin.ip)])
+  if (origin.network !== undefined) where.push(['network', text('network', origin.network)])
+  if (origin.deviceId !== undefined) where.push(['device_id', text('deviceId', origin.deviceId)])
+  if (where.length === 0) throw new TypeError('an origin needs an ip, a network or a deviceId')
+  return where
+}
+
+/** The form `enrichAccess` stores: canonical text for an address, the input cut to 100 characters otherwise. */
+function canonicalIp(ip: string): string {
+  text('ip', ip)
+  return parseIpAddress(ip)?.text ?? ip.slice(0, 100).replaceAll('\0', '\uFFFD')
+}
+
+/** LIKE with `!` as the escape character, which means the same on SQLite and PostgreSQL. */
+function escapeLike(value: string): string {
+  return value.replace(/[!%_]/g, (c) => `!${c}`)
+}
+
+function text(name: string, value: string): string {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`)
+  return value
+}
+
+function checkTime(name: string, ms: number): void {
+  if (!Number.isSafeInteger(ms)) throw new TypeError(`${name} must be an integer (ms)`)
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new TypeError(`limit must be an integer in [1, ${MAX_LIMIT}]`)
+  }
+}

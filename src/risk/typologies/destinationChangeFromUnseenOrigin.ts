@@ -1,0 +1,78 @@
+import type { AccessEvent } from '../events/index.js'
+import { familiarityWindow, isFamiliar, type FamiliarityWindow } from './familiarity.js'
+import { MOBILE_CARRIER_NETWORKS } from './sharedNetworks.js'
+import type { Typology, TypologyContext, TypologyHit } from './Typology.js'
+
+const DAY_MS = 86_400_000
+
+/** Thresholds of `destinationChangeFromUnseenOrigin`. */
+export interface DestinationChangeFromUnseenOriginOptions {
+  /** Which history vouches for an origin; defaults in `FamiliarityWindow` (365 days back, settled 7 days). */
+  readonly familiarity?: Partial<FamiliarityWindow>
+  /**
+   * Networks too shared to vouch. Default: the Japanese mobile carriers. Anyone on docomo is "on
+   * the customer's network", even on the customer's address, if the customer ever used their
+   * phone, so there only a familiar device vouches.
+   */
+  readonly sharedNetworks?: ReadonlySet<string>
+}
+
+/**
+ * A withdrawal-destination change from an origin not seen for the customer in the past year
+ * (C-3, C-5; seed 004). After the SBI incident (seed 000) the broker of seed 004 checked each of
+ * 10,005 destination changes by matching the change's IP against the customer's past year of
+ * access. An address alone is brittle (home lines are renumbered), so the change is flagged when
+ * neither its address nor its network was used successfully in the familiarity window; on a
+ * shared carrier network, where address and network are shared with strangers, only a familiar
+ * device vouches. Critical when the device is new as well (or absent), high when the customer's
+ * own device is on an unknown network (a hotel, a new ISP).
+ */
+export function destinationChangeFromUnseenOrigin(
+  options: DestinationChangeFromUnseenOriginOptions = {},
+): Typology {
+  const window = familiarityWindow(options.familiarity)
+  const sharedNetworks = options.sharedNetworks ?? MOBILE_CARRIER_NETWORKS
+
+  return Object.freeze({
+    id: 'destinationChangeFromUnseenOrigin',
+    actions: Object.freeze(['destination_change'] as const),
+    async evaluate(event: AccessEvent, ctx: TypologyContext): Promise<TypologyHit | null> {
+      const customerId = event.customerId
+      if (customerId === null) return null
+      const shared = sharedNetworks.has(event.network)
+      const knownIp = await isFamiliar(ctx, customerId, { ip: event.ip }, event.at, window)
+      if (knownIp && !shared) return null
+      const knownDevice =
+        event.deviceId !== null &&
+        (await isFamiliar(ctx, customerId, { deviceId: event.deviceId }, event.at, window))
+      // Behind carrier-grade NAT the address and the network are shared with strangers: only the device vouches.
+      if (shared && knownDevice) return null
+      const knownNetwork =
+        knownIp || (await isFamiliar(ctx, customerId, { network: event.network }, event.at, window))
+      if (knownNetwork && !shared) return null
+
+      const days = Math.round(window.lookbackMs / DAY_MS)
+      const where = `${event.ip} (${event.network}${event.hosting ? ', hosting/VPN' : ''})`
+      return {
+        typology: 'destinationChangeFromUnseenOrigin',
+        severity: knownDevice ? 'high' : 'critical',
+        reason: knownNetwork
+          ? `destination change from ${where}, a shared carrier network, on a device never seen for this customer in ${days} days`
+          : `destination change from ${where}, never seen for this customer in ${days} days` +
+            (knownDevice ? ' (on a known device)' : ''),
+        evidence: {
+          ip: event.ip,
+          network: event.network,
+          deviceId: event.deviceId,
+          knownIp,
+          knownNetwork,
+          knownDevice,
+          sharedNetwork: shared,
+          destinationId:
+            typeof event.detail['destinationId'] === 'string' ? event.detail['destinationId'] : null,
+          lookbackDays: days,
+        },
+      }
+    },
+  })
+}
