@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import fastifyCookie from '@fastify/cookie'
 import fastifySwagger from '@fastify/swagger'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RawServerDefault } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify'
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -53,6 +53,8 @@ export interface AppDeps {
   deviceOf?: DeviceLookup
   /** Runs after validation, before every handler: the per-operation policy (B-8). */
   policyHook?: (request: FastifyRequest) => Promise<void>
+  /** Runs when each response is sent: records the access (C-1). */
+  onAccess?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 }
 
 const SECURITY_SCHEMES = {
@@ -108,6 +110,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(fastifyCookie)
   app.decorateRequest('customer', undefined)
+  app.decorateRequest('accessNote', undefined)
+  if (deps.onAccess !== undefined) app.addHook('onResponse', deps.onAccess)
   app.addHook('onRequest', authenticateHook(sessions, deps.deviceOf ?? (async () => null)))
   if (deps.policyHook !== undefined) app.addHook('preHandler', deps.policyHook)
   app.addHook('onSend', async (_request, reply, payload) => {

@@ -13,6 +13,9 @@ import { frontDoorRoutes } from '../http/routes/frontDoor.js'
 import { pageRoutes } from '../http/routes/pages.js'
 import { demoOutboxRoutes } from '../http/routes/demoOutbox.js'
 import { buildFrontDoor } from './buildFrontDoor.js'
+import { accessRecorder } from './accessRecorder.js'
+import { AccessLog } from '../risk/events/index.js'
+import { MaxmindIpIntel, type IpIntel } from '../risk/intel/index.js'
 import { withdrawalGuard } from '../guards/index.js'
 import { cryptoRandom, systemClock, type Clock, type Random } from '../runtime/index.js'
 import { migrate, openStore, type Store } from '../store/index.js'
@@ -22,6 +25,8 @@ export interface RunningServer {
   readonly app: FastifyInstance
   readonly store: Store
   readonly brokerage: BrokerageContext
+  /** The access history (C-1) every login attempt and operation is recorded in. */
+  readonly accessLog: AccessLog
   /** Stops the jobs, drains requests, closes the database. */
   close(): Promise<void>
 }
@@ -30,6 +35,8 @@ export interface ServerOptions {
   readonly clock?: Clock
   readonly random?: Random
   readonly logger?: Logger
+  /** IP intelligence; the shipped GeoLite2 city and ASN databases are loaded when omitted (~2 s). */
+  readonly intel?: IpIntel
 }
 
 /**
@@ -54,6 +61,12 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
       screenWithdrawal: withdrawalGuard({ destinationCoolingMs: config.guards.destinationCoolingHours * 3_600_000 }),
     })
     const auth = await buildFrontDoor(config, store, clock, random, logger)
+    const intel = options.intel ?? (await MaxmindIpIntel.open())
+    const accessLog = new AccessLog({
+      store,
+      clock,
+      onError: (err: unknown) => logger.error({ err }, 'access history write failed'),
+    })
     const app = await buildApp({
       config,
       store,
@@ -63,6 +76,7 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
       sessions: auth.sessions,
       deviceOf: auth.deviceOf,
       policyHook: auth.policyHook,
+      onAccess: accessRecorder({ log: accessLog, intel, clock, random }),
       routes: [
         authRoutes,
         frontDoorRoutes({ frontDoor: auth.frontDoor, settings: auth.settings, devices: auth.devices, secureCookies: config.http.secureCookies }),
@@ -81,9 +95,11 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
       app,
       store,
       brokerage,
+      accessLog,
       async close(): Promise<void> {
         for (const job of jobs) await job.stop()
         await app.close()
+        await accessLog.close()
         await auth.close()
         await store.close()
       },

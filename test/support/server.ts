@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { loadConfig, type FrozenConfig } from '../../src/config/index.js'
+import { MaxmindIpIntel, type IpIntel } from '../../src/risk/intel/index.js'
 import { ManualClock, type Random } from '../../src/runtime/index.js'
 import { startServer, type RunningServer } from '../../src/server/index.js'
 import type { Dialect } from '../../src/store/index.js'
@@ -34,6 +35,14 @@ export const CORE_ONLY_POLICY = {
 export const CORE_ONLY_GUARDS = { destinationCoolingHours: 0 }
 /** A fixed test key (never used outside tests). */
 export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64')
+
+let intelLoading: Promise<IpIntel> | undefined
+
+/** The shipped IP databases, loaded once per test process (they take ~2 s and ~200 MB). */
+export function sharedIntel(): Promise<IpIntel> {
+  intelLoading ??= MaxmindIpIntel.open()
+  return intelLoading
+}
 
 export const SERVER_T0 = Date.UTC(2020, 8, 1)
 
@@ -100,7 +109,8 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
   })
   let server: RunningServer
   try {
-    server = await startServer(config, opts.random === undefined ? { clock } : { clock, random: opts.random })
+    const intel = await sharedIntel()
+    server = await startServer(config, opts.random === undefined ? { clock, intel } : { clock, random: opts.random, intel })
   } catch (err) {
     await cleanup()
     throw err

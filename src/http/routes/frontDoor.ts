@@ -65,6 +65,7 @@ export function frontDoorRoutes(deps: FrontDoorRouteDeps): RouteModule {
     const userAgent = headerOf(request, 'user-agent') ?? ''
     const { device, token, isNew } = await devices.identify(presented, userAgent)
     if (isNew) reply.setCookie(DEVICE_COOKIE, token, deviceCookieOptions(secureCookies))
+    request.accessNote = { ...request.accessNote, deviceId: device.id }
     return {
       ip: request.ip,
       network,
@@ -85,6 +86,7 @@ export function frontDoorRoutes(deps: FrontDoorRouteDeps): RouteModule {
 
   async function answer(request: FastifyRequest, reply: FastifyReply, env: { deviceToken?: string }, p: LoginProgress): Promise<z.infer<typeof progressSchema>> {
     const device = env.deviceToken === undefined ? {} : { deviceToken: env.deviceToken }
+    request.accessNote = { ...request.accessNote, customerId: p.status === 'complete' ? p.customerId : request.accessNote?.customerId, outcome: p.status === 'complete' ? 'success' : 'step_up' }
     if (p.status === 'complete') {
       await open(request, reply, p.session)
       request.log.info({ customerId: p.customerId, kind: p.kind }, 'login succeeded')
