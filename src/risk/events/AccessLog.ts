@@ -335,7 +335,7 @@ export class AccessLog {
       .orderBy('id', 'desc')
       .limit(limit)
       .execute()
-    return rows.map(fromRow)
+    return rows.map(accessEventFromRow)
   }
 
   /** Starts a flush in the background unless one is already queued; its failure is reported by `#drain`. */
@@ -534,7 +534,8 @@ function toRow(e: AccessEvent): Insertable<AccessEventsTable> {
   }
 }
 
-function fromRow(r: Row): AccessEvent {
+/** An access event from its stored row (the inverse of what `record` writes). */
+export function accessEventFromRow(r: Row): AccessEvent {
   return {
     id: r.id,
     at: Number(r.at),

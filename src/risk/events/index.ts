@@ -14,5 +14,5 @@ export type {
   AccessInput,
   AccessOutcome,
 } from './AccessEvent.js'
-export { AccessLog } from './AccessLog.js'
+export { AccessLog, accessEventFromRow } from './AccessLog.js'
 export type { AccessLogOptions, AccessLogStats, AccessOrigin, OriginCustomer } from './AccessLog.js'

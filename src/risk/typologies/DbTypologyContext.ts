@@ -1,9 +1,8 @@
-import { sql, type Selectable } from 'kysely'
+import { sql } from 'kysely'
 import { getPortfolio, type MarketPrices } from '../../brokerage/index.js'
-import type { AccessEventsTable, Store } from '../../store/index.js'
+import type { Store } from '../../store/index.js'
 import {
-  type AccessDetail,
-  type AccessDeviceType,
+  accessEventFromRow as fromRow,
   type AccessEvent,
   type AccessLog,
   type AccessOrigin,
@@ -30,7 +29,6 @@ export interface DbTypologyContextOptions {
   readonly now: number
 }
 
-type Row = Selectable<AccessEventsTable>
 type OriginColumn = 'ip' | 'network' | 'device_id'
 
 /**
@@ -218,45 +216,6 @@ export class DbTypologyContext implements TypologyContext {
       return basePrice
     }
   }
-}
-
-/** An access event from its row; the inverse of what `AccessLog` writes. */
-function fromRow(r: Row): AccessEvent {
-  return {
-    id: r.id,
-    at: Number(r.at),
-    customerId: r.customer_id,
-    loginIdHash: r.login_id_hash,
-    sessionHash: r.session_hash,
-    // Validated by AccessLog before they are written, as AccessLog reads them back.
-    action: r.action as AccessEvent['action'],
-    outcome: r.outcome as AccessEvent['outcome'],
-    ip: r.ip,
-    asn: r.asn === null ? null : Number(r.asn),
-    asnName: r.asn_name,
-    network: r.network,
-    country: r.country,
-    city: r.city,
-    latitude: r.latitude === null ? null : Number(r.latitude),
-    longitude: r.longitude === null ? null : Number(r.longitude),
-    hosting: Number(r.hosting) === 1,
-    userAgent: r.user_agent,
-    browser: r.browser,
-    os: r.os,
-    deviceType: r.device_type as AccessDeviceType,
-    deviceId: r.device_id,
-    detail: parseDetail(r.detail_json),
-  }
-}
-
-function parseDetail(json: string): AccessDetail {
-  try {
-    const value: unknown = JSON.parse(json)
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as AccessDetail
-  } catch {
-    // Written by AccessLog as JSON; unreadable text means no detail, not a failed evaluation.
-  }
-  return {}
 }
 
 function originFilter(origin: AccessOrigin): [OriginColumn, string][] {
