@@ -14,7 +14,7 @@ export const POLICY_OPERATIONS = [
 
 export type PolicyOperation = (typeof POLICY_OPERATIONS)[number]
 
-/** One operation's rule: any one of the factor sets, each factor verified within maxAgeSeconds. */
+/** One operation's rule: one of the factor sets suffices, each factor verified within maxAgeSeconds. */
 export interface OperationPolicy {
   readonly anyOf: readonly (readonly Factor[])[]
   readonly maxAgeSeconds: number
