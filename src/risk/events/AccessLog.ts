@@ -214,24 +214,27 @@ export class AccessLog {
     await this.flush()
   }
 
-  /** A customer's events since `sinceMs`, newest first. */
-  byCustomer(customerId: string, sinceMs: number, limit = 1_000): Promise<AccessEvent[]> {
-    return this.#by('customer_id', customerId, sinceMs, limit)
+  /**
+   * A customer's events since `sinceMs` (and before `beforeMs`, when given: a look back at a past
+   * moment must not see what came after it), newest first.
+   */
+  byCustomer(customerId: string, sinceMs: number, limit = 1_000, beforeMs?: number): Promise<AccessEvent[]> {
+    return this.#by('customer_id', customerId, sinceMs, limit, beforeMs)
   }
 
-  /** Events from one address since `sinceMs`, newest first (IPv4-mapped IPv6 matches its IPv4 form). */
-  byIp(ip: string, sinceMs: number, limit = 1_000): Promise<AccessEvent[]> {
-    return this.#by('ip', canonicalIp(ip), sinceMs, limit)
+  /** Events from one address in [sinceMs, beforeMs), newest first (IPv4-mapped IPv6 matches its IPv4 form). */
+  byIp(ip: string, sinceMs: number, limit = 1_000, beforeMs?: number): Promise<AccessEvent[]> {
+    return this.#by('ip', canonicalIp(ip), sinceMs, limit, beforeMs)
   }
 
-  /** Events from one network (`asn:N` or `net:…`) since `sinceMs`, newest first. */
-  byNetwork(network: string, sinceMs: number, limit = 1_000): Promise<AccessEvent[]> {
-    return this.#by('network', network, sinceMs, limit)
+  /** Events from one network (`asn:N` or `net:…`) in [sinceMs, beforeMs), newest first. */
+  byNetwork(network: string, sinceMs: number, limit = 1_000, beforeMs?: number): Promise<AccessEvent[]> {
+    return this.#by('network', network, sinceMs, limit, beforeMs)
   }
 
-  /** Events from one device since `sinceMs`, newest first. */
-  byDevice(deviceId: string, sinceMs: number, limit = 1_000): Promise<AccessEvent[]> {
-    return this.#by('device_id', deviceId, sinceMs, limit)
+  /** Events from one device in [sinceMs, beforeMs), newest first. */
+  byDevice(deviceId: string, sinceMs: number, limit = 1_000, beforeMs?: number): Promise<AccessEvent[]> {
+    return this.#by('device_id', deviceId, sinceMs, limit, beforeMs)
   }
 
   /**
@@ -239,9 +242,10 @@ export class AccessLog {
    * most recently seen first: one address or device across many accounts is seed 000's attacker.
    * Events without a customer (unknown login IDs) are not included.
    */
-  async customersByOrigin(origin: AccessOrigin, sinceMs: number, limit = 1_000): Promise<OriginCustomer[]> {
+  async customersByOrigin(origin: AccessOrigin, sinceMs: number, limit = 1_000, beforeMs?: number): Promise<OriginCustomer[]> {
     const where = originFilter(origin)
     checkTime('sinceMs', sinceMs)
+    if (beforeMs !== undefined) checkTime('beforeMs', beforeMs)
     checkLimit(limit)
     await this.flush()
     let query = this.#store.db
@@ -255,6 +259,7 @@ export class AccessLog {
       ])
       .where('customer_id', 'is not', null)
       .where('at', '>=', sinceMs)
+    if (beforeMs !== undefined) query = query.where('at', '<', beforeMs)
     for (const [column, value] of where) query = query.where(column, '=', value)
     const rows = await query
       .groupBy('customer_id')
@@ -321,16 +326,19 @@ export class AccessLog {
     return this.pruneOlderThan(this.#clock.now() - this.#config.retentionDays * DAY_MS)
   }
 
-  async #by(column: Column, value: string, sinceMs: number, limit: number): Promise<AccessEvent[]> {
+  async #by(column: Column, value: string, sinceMs: number, limit: number, beforeMs: number | undefined): Promise<AccessEvent[]> {
     if (typeof value !== 'string') throw new TypeError(`${column} must be a string`)
     checkTime('sinceMs', sinceMs)
+    if (beforeMs !== undefined) checkTime('beforeMs', beforeMs)
     checkLimit(limit)
     await this.flush()
-    const rows = await this.#store.db
+    let query = this.#store.db
       .selectFrom('access_events')
       .selectAll()
       .where(column, '=', value)
       .where('at', '>=', sinceMs)
+    if (beforeMs !== undefined) query = query.where('at', '<', beforeMs)
+    const rows = await query
       .orderBy('at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit)

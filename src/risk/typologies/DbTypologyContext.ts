@@ -8,7 +8,6 @@ import {
   type AccessOrigin,
   type OriginCustomer,
 } from '../events/index.js'
-import { parseIpAddress } from '../intel/index.js'
 import type { InstrumentFacts, TypologyContext } from './Typology.js'
 
 /** The default number of events a range query returns, as AccessLog's own default. */
@@ -28,8 +27,6 @@ export interface DbTypologyContextOptions {
   /** The moment being evaluated, usually the event's `at`; nothing at or after it is visible. */
   readonly now: number
 }
-
-type OriginColumn = 'ip' | 'network' | 'device_id'
 
 /**
  * The `TypologyContext` over the real access history, ledger, instrument table and price feed.
@@ -61,53 +58,22 @@ export class DbTypologyContext implements TypologyContext {
 
   /** The customer's events in [sinceMs, now), newest first. */
   history(customerId: string, sinceMs: number, limit = DEFAULT_LIMIT): Promise<readonly AccessEvent[]> {
-    return this.#range('customer_id', text('customerId', customerId), sinceMs, limit)
+    return this.#log.byCustomer(customerId, sinceMs, limit, this.now)
   }
 
   /** Events from one address in [sinceMs, now), newest first (IPv4-mapped IPv6 matches its IPv4 form). */
   byIp(ip: string, sinceMs: number, limit = DEFAULT_LIMIT): Promise<readonly AccessEvent[]> {
-    return this.#range('ip', canonicalIp(ip), sinceMs, limit)
+    return this.#log.byIp(ip, sinceMs, limit, this.now)
   }
 
   /** Events from one network in [sinceMs, now), newest first. */
   byNetwork(network: string, sinceMs: number, limit = DEFAULT_LIMIT): Promise<readonly AccessEvent[]> {
-    return this.#range('network', text('network', network), sinceMs, limit)
+    return this.#log.byNetwork(network, sinceMs, limit, this.now)
   }
 
-  /**
-   * The customers an origin touched in [sinceMs, now), most recently seen first, as
-   * `AccessLog.customersByOrigin` counts them (events without a customer are left out).
-   */
-  async customersByOrigin(origin: AccessOrigin, sinceMs: number): Promise<readonly OriginCustomer[]> {
-    const where = originFilter(origin)
-    checkTime('sinceMs', sinceMs)
-    await this.#log.flush()
-    let query = this.#store.db
-      .selectFrom('access_events')
-      .select((eb) => [
-        'customer_id',
-        eb.fn.min('at').as('first_seen'),
-        eb.fn.max('at').as('last_seen'),
-        eb.fn.countAll().as('events'),
-        eb.fn.sum(eb.case().when('outcome', '=', 'success').then(1).else(0).end()).as('successes'),
-      ])
-      .where('customer_id', 'is not', null)
-      .where('at', '>=', sinceMs)
-      .where('at', '<', this.now)
-    for (const [column, value] of where) query = query.where(column, '=', value)
-    const rows = await query
-      .groupBy('customer_id')
-      .orderBy('last_seen', 'desc')
-      .orderBy('customer_id')
-      .limit(MAX_LIMIT)
-      .execute()
-    return rows.map((r) => ({
-      customerId: r.customer_id as string,
-      firstSeenAt: Number(r.first_seen),
-      lastSeenAt: Number(r.last_seen),
-      events: Number(r.events),
-      successes: Number(r.successes),
-    }))
+  /** The customers an origin touched in [sinceMs, now), most recently seen first (events without a customer are left out). */
+  customersByOrigin(origin: AccessOrigin, sinceMs: number): Promise<readonly OriginCustomer[]> {
+    return this.#log.customersByOrigin(origin, sinceMs, MAX_LIMIT, this.now)
   }
 
   /**
@@ -185,28 +151,6 @@ export class DbTypologyContext implements TypologyContext {
     return rows.map(fromRow).filter((e) => e.detail['symbol'] === symbol)
   }
 
-  async #range(
-    column: 'customer_id' | OriginColumn,
-    value: string,
-    sinceMs: number,
-    limit: number,
-  ): Promise<AccessEvent[]> {
-    checkTime('sinceMs', sinceMs)
-    checkLimit(limit)
-    await this.#log.flush()
-    const rows = await this.#store.db
-      .selectFrom('access_events')
-      .selectAll()
-      .where(column, '=', value)
-      .where('at', '>=', sinceMs)
-      .where('at', '<', this.now)
-      .orderBy('at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute()
-    return rows.map(fromRow)
-  }
-
   #priceOf(symbol: string, basePrice: number): number {
     try {
       return this.#prices.priceAt(symbol, this.now)
@@ -216,21 +160,6 @@ export class DbTypologyContext implements TypologyContext {
       return basePrice
     }
   }
-}
-
-function originFilter(origin: AccessOrigin): [OriginColumn, string][] {
-  const where: [OriginColumn, string][] = []
-  if (origin.ip !== undefined) where.push(['ip', canonicalIp(origin.ip)])
-  if (origin.network !== undefined) where.push(['network', text('network', origin.network)])
-  if (origin.deviceId !== undefined) where.push(['device_id', text('deviceId', origin.deviceId)])
-  if (where.length === 0) throw new TypeError('an origin needs an ip, a network or a deviceId')
-  return where
-}
-
-/** The form `enrichAccess` stores: canonical text for an address, the input cut to 100 characters otherwise. */
-function canonicalIp(ip: string): string {
-  text('ip', ip)
-  return parseIpAddress(ip)?.text ?? ip.slice(0, 100).replaceAll('\0', '\uFFFD')
 }
 
 /** LIKE with `!` as the escape character, which means the same on SQLite and PostgreSQL. */
