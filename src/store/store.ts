@@ -83,18 +83,7 @@ export async function migrate(store: Store): Promise<string[]> {
     provider,
     ...(store.schema === undefined ? {} : { migrationTableSchema: store.schema }),
   })
-  for (let attempt = 1; ; attempt++) {
-    const { error, results } = await migrator.migrateToLatest()
-    if (error === undefined) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
-    // Kysely's migrator introspects every schema of the database; when another schema is dropped
-    // during that scan (several Mamori schemas, or test runs, sharing one database) PostgreSQL
-    // answers 3F000 for the vanished schema. Ours is untouched: look again.
-    if (attempt < 5 && isOtherSchemaGone(error, store.schema)) continue
-    throw error instanceof Error ? error : new Error(String(error))
-  }
-}
-
-function isOtherSchemaGone(error: unknown, ours: string | undefined): boolean {
-  const e = error as { code?: unknown; message?: unknown } | null
-  return e?.code === '3F000' && typeof e.message === 'string' && (ours === undefined || !e.message.includes(`"${ours}"`))
+  const { error, results } = await migrator.migrateToLatest()
+  if (error !== undefined) throw error instanceof Error ? error : new Error(String(error))
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }
