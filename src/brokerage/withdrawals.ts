@@ -27,6 +27,7 @@ export interface Withdrawal {
 /**
  * Requests a withdrawal: the amount moves from free cash to reserved cash at once, so parallel
  * requests cannot spend the same yen twice; then the screen approves it or holds it for review.
+ * `options.hold` holds it whatever the screen says (the risk engine's hold, with its reason).
  * Runs inside the caller's transaction.
  */
 export async function requestWithdrawal(
@@ -34,6 +35,7 @@ export async function requestWithdrawal(
   db: Db,
   customerId: string,
   req: WithdrawalRequest,
+  options: { readonly hold?: string } = {},
 ): Promise<Withdrawal> {
   requireYen(req.amount)
   await requireActiveCustomer(db, customerId)
@@ -69,9 +71,10 @@ export async function requestWithdrawal(
     amount: req.amount,
     at,
   })
-  return verdict.decision === 'approve'
-    ? transitionWithdrawal(ctx, db, id, 'approved', null)
-    : transitionWithdrawal(ctx, db, id, 'held', verdict.reason)
+  // The risk engine's hold (C-5) comes on top of the screen: the screen can refuse or hold, never release.
+  if (verdict.decision === 'hold') return transitionWithdrawal(ctx, db, id, 'held', verdict.reason)
+  if (options.hold !== undefined) return transitionWithdrawal(ctx, db, id, 'held', options.hold)
+  return transitionWithdrawal(ctx, db, id, 'approved', null)
 }
 
 /** The customer cancels one of their own withdrawals that has not been sent; the cash comes back. */

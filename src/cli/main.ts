@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { Command, InvalidArgumentError } from 'commander'
 import pg from 'pg'
@@ -8,8 +9,13 @@ import { isMamoriError } from '../errors/index.js'
 import { verifyLedger } from '../ledger/index.js'
 import { startServer } from '../server/index.js'
 import { migrate, openStore } from '../store/index.js'
+import { registerAuditCommands } from './audit.js'
+import { registerMonitorCommands } from './monitor.js'
 import { progressBar } from './progress.js'
 import { renderTable } from './table.js'
+import { registerReviewCommands } from './review.js'
+import { registerScanCommands } from './scan.js'
+import { registerStaffCommands } from './staff.js'
 
 const program = new Command()
   .name('mamori')
@@ -82,7 +88,9 @@ program
   .option('--port <port>', 'listen port', int('port', 0, 65535))
   .action(async (o: { customers: number; days: number; seed: number; reset?: boolean; serve: boolean; host?: string; port?: number }) => {
     // Demo data is only written into an empty database; --reset is the one way to delete one.
-    const cfg = config({ http: httpOverrides(o), demo: { showOutbox: true } })
+    // The review queue's API needs a token; the demo makes one per run unless one is configured.
+    const reviewToken = process.env.MAMORI_REVIEW_TOKEN ?? randomBytes(24).toString('base64url')
+    const cfg = config({ http: httpOverrides(o), demo: { showOutbox: true }, review: { token: reviewToken } })
     if (o.reset === true) await resetDatabase(cfg)
     const store = await openStore(cfg.database)
     try {
@@ -111,6 +119,7 @@ program
         `Open ${web}/login in a browser (passkeys need the name localhost, not 127.0.0.1).`,
         `Demo login: ${DEMO_LOGIN.loginId} / "${DEMO_LOGIN.loginPassword}"  (trading password "${DEMO_LOGIN.tradingPassword}")`,
         `E-mailed codes appear at ${web}/demo/outbox (demo only).`,
+        `Held operations: \`npm run mamori -- review list\`, or GET ${web}/v1/review/held with "Authorization: Bearer ${reviewToken}".`,
       ])
     }
   })
@@ -132,6 +141,15 @@ ledger
       await store.close()
     }
   })
+
+registerReviewCommands(program, () => config())
+
+registerAuditCommands(program, () => config())
+
+registerStaffCommands(program, () => config())
+registerMonitorCommands(program, () => config())
+
+registerScanCommands(program, () => config())
 
 /** SQLite: delete the file and its WAL; PostgreSQL: drop the configured schema (never 'public'). */
 async function resetDatabase(cfg: FrozenConfig): Promise<void> {

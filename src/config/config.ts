@@ -144,6 +144,57 @@ export const configSchema = z.strictObject({
       webDestinationChanges: bool.default(true),
     })
     .prefault({}),
+  risk: z
+    .strictObject({
+      /**
+       * 'enforce': the engine's decisions act (step up, hold, deny, freeze). 'shadow': every
+       * operation is still decided, recorded and alerted on, but nothing is stopped — for trying a
+       * new deployment or new thresholds on live traffic before they bite.
+       */
+      mode: z.enum(['enforce', 'shadow']).default('enforce'),
+      /** Engine options (thresholds per operation, severity points, shadowed rules); checked at start-up by parseEngineOptions. */
+      engine: z.record(z.string(), z.unknown()).default({}),
+      /** How long buying a symbol stays frozen for new-environment sessions after a pump ring (C-6). */
+      symbolFreezeHours: z.coerce.number().int().positive().max(24 * 30).default(24),
+      /** How long a step-up demanded by the engine may be old: a passkey proven this long ago still counts. */
+      stepUpMaxAgeSeconds: z.coerce.number().int().positive().max(3600).default(300),
+      /**
+       * The in-memory mirror of the access history the engine reads (AccessHistoryCache): 'auto'
+       * turns it on for SQLite (one process writes the history) and off for PostgreSQL, where
+       * several API nodes may write it and a node's mirror would miss the others' events. 'on' on
+       * PostgreSQL is for a deployment with a single API node only.
+       */
+      historyCache: z.enum(['auto', 'on', 'off']).default('auto'),
+      /** Events the mirror holds across customers (about 1.5 KB each); the least recently active are read again on demand. */
+      historyCacheMaxEvents: z.coerce.number().int().positive().default(1_000_000),
+    })
+    .prefault({}),
+  staff: z
+    .strictObject({
+      /** A staff session ends after this long without use ... */
+      idleMinutes: z.coerce.number().int().positive().max(24 * 60).default(30),
+      /** ... and this long after login, whatever happens. */
+      absoluteHours: z.coerce.number().int().positive().max(24).default(8),
+      /** How long a new member's one-time enrolment token lasts. */
+      enrolmentHours: z.coerce.number().int().positive().max(24 * 7).default(24),
+      /** PII reveals one staff member may make in any hour (D-1). */
+      revealsPerHour: z.coerce.number().int().positive().max(1000).default(20),
+      /** Distinct customers one staff member may view or reveal in an hour before an alert (D-8, the insider watch). */
+      watchCustomersPerHour: z.coerce.number().int().positive().default(40),
+      /** How long a four-eyes request waits for its second approver (D-2). */
+      approvalTtlHours: z.coerce.number().int().positive().max(24 * 14).default(24),
+    })
+    .prefault({}),
+  review: z
+    .strictObject({
+      /**
+       * Bearer token of the review-queue API (/v1/review/...), at least 32 characters; the API is
+       * not served without one. Until staff accounts exist (D-1) this token is the reviewer's key:
+       * keep it in a secret store, never in a file in the repository.
+       */
+      token: z.string().min(32).max(512).optional(),
+    })
+    .prefault({}),
   demo: z
     .strictObject({
       /**
@@ -194,6 +245,9 @@ const ENV_MAP: Readonly<Record<string, readonly [string, string]>> = {
   MAMORI_RECOVERY_COOLING_HOURS: ['auth', 'recoveryCoolingHours'],
   MAMORI_DESTINATION_COOLING_HOURS: ['guards', 'destinationCoolingHours'],
   MAMORI_WEB_DESTINATION_CHANGES: ['guards', 'webDestinationChanges'],
+  MAMORI_RISK_MODE: ['risk', 'mode'],
+  MAMORI_RISK_HISTORY_CACHE: ['risk', 'historyCache'],
+  MAMORI_REVIEW_TOKEN: ['review', 'token'],
 }
 
 export interface LoadConfigOptions {

@@ -62,8 +62,45 @@ export const ERROR_CODES = [
   // guards (issue 4)
   'DESTINATION_COOLING_OFF',
   'DESTINATION_CHANGES_DISABLED',
+  'RISK_DENIED',
+  'RISK_REVIEW',
+  'SYMBOL_FROZEN',
+  'HELD_OPERATION_NOT_FOUND',
+  'HELD_OPERATION_RESOLVED',
+  'REASON_REQUIRED',
   // registered devices (B-7)
   'DEVICE_NOT_FOUND',
+  // audit log (D-8)
+  'AUDIT_LOG_BROKEN',
+  'AUDIT_ROLE_UNSAFE',
+  // retrospective scan (D-5)
+  'SCAN_PERIOD_INVALID',
+  'SCAN_PERIOD_REVERSED',
+  // staff (D-1)
+  'STAFF_AUTH_REQUIRED',
+  'STAFF_FORBIDDEN',
+  'STAFF_NOT_FOUND',
+  'STAFF_USERNAME_TAKEN',
+  'STAFF_ENROLMENT_INVALID',
+  'PII_FIELD_UNKNOWN',
+  'PII_REVEAL_RATE_LIMITED',
+  'ALERT_NOT_FOUND',
+  // investigation (D-4, D-6)
+  'PIVOT_INVALID',
+  'MONITOR_DAY_INVALID',
+  // four-eyes approvals (D-2)
+  'APPROVAL_NOT_FOUND',
+  'APPROVAL_RESOLVED',
+  'APPROVAL_EXPIRED',
+  'FOUR_EYES_SELF_APPROVAL',
+  // cases (D-3)
+  'CASE_NOT_FOUND',
+  'CASE_CLOSED',
+  'CASE_CUSTOMER_NOT_LINKED',
+  'ALERT_ALREADY_IN_CASE',
+  // victim compensation (D-7)
+  'COMPENSATION_NOT_FOUND',
+  'COMPENSATION_ALREADY_PAID',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

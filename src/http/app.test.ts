@@ -199,9 +199,18 @@ describe('route declarations', () => {
     }
     await expect(buildApp({ ...deps, routes: [unknownOperation] })).rejects.toThrow(TypeError)
     const unknownAuth: RouteModule = (app) => {
-      app.get('/v1/odd', { config: { operation: 'read', auth: 'staff' as never } }, async () => ({}))
+      app.get('/v1/odd', { config: { operation: 'read', auth: 'operator' as never } }, async () => ({}))
     }
     await expect(buildApp({ ...deps, routes: [unknownAuth] })).rejects.toThrow(/config.auth/)
+    // A staff route that forgets its permission would otherwise serve every staff role.
+    const noPermission: RouteModule = (app) => {
+      app.get('/v1/staff/odd', { config: { operation: 'staff' } }, async () => ({}))
+    }
+    await expect(buildApp({ ...deps, routes: [noPermission] })).rejects.toThrow(/needs config.operation 'staff' and a config.permission/)
+    const customerRouteWithPermission: RouteModule = (app) => {
+      app.get('/v1/odd', { config: { operation: 'read', permission: 'self' } }, async () => ({}))
+    }
+    await expect(buildApp({ ...deps, routes: [customerRouteWithPermission] })).rejects.toThrow(/declares a permission but is not a staff route/)
   })
 })
 

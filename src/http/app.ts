@@ -18,7 +18,7 @@ import { toErrorResponse } from './errorResponse.js'
 import { createHttpMetrics, type HttpMetrics } from './metrics.js'
 import { checkRouteConfig, routeAuth } from './routeConfig.js'
 import { systemRoutes } from './routes/system.js'
-import { SESSION_COOKIE } from './sessionCookie.js'
+import { SESSION_COOKIE, STAFF_COOKIE } from './sessionCookie.js'
 
 /** The Fastify instance route modules receive: Zod schemas type the request and the reply. */
 export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>
@@ -53,13 +53,20 @@ export interface AppDeps {
   deviceOf?: DeviceLookup
   /** Runs after validation, before every handler: the per-operation policy (B-8). */
   policyHook?: (request: FastifyRequest) => Promise<void>
+  /** Runs after the policy hook, before every handler: the risk engine's decision (C-4). */
+  riskHook?: (request: FastifyRequest) => Promise<void>
   /** Runs when each response is sent: records the access (C-1). */
   onAccess?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  /** Staff routes (D-1): finds the staff session and checks the route's permission, before any body is read. */
+  staffAuth?: (request: FastifyRequest) => Promise<void>
+  /** Runs when each staff route's response is sent: the audit row of the call, refused ones included (D-8). */
+  onStaffResponse?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 }
 
 const SECURITY_SCHEMES = {
   sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
   bearer: { type: 'http', scheme: 'bearer' },
+  staffCookie: { type: 'apiKey', in: 'cookie', name: STAFF_COOKIE },
 } as const
 
 /**
@@ -99,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((err, request, reply) => {
     const response = toErrorResponse(err)
+    request.errorCode = response.body.error.code
     if (response.serverFault) request.log.error({ err }, 'request failed')
     else request.log.info({ errorCode: response.body.error.code }, response.body.error.message)
     return reply.code(response.status).send(response.body)
@@ -110,10 +118,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(fastifyCookie)
   app.decorateRequest('customer', undefined)
+  app.decorateRequest('staff', undefined)
+  app.decorateRequest('errorCode', undefined)
   app.decorateRequest('accessNote', undefined)
+  app.decorateRequest('risk', undefined)
+  app.decorateRequest('passkeyConfirmed', false)
   if (deps.onAccess !== undefined) app.addHook('onResponse', deps.onAccess)
   app.addHook('onRequest', authenticateHook(sessions, deps.deviceOf ?? (async () => null)))
+  if (deps.staffAuth !== undefined) app.addHook('onRequest', deps.staffAuth)
+  if (deps.onStaffResponse !== undefined) app.addHook('onResponse', deps.onStaffResponse)
   if (deps.policyHook !== undefined) app.addHook('preHandler', deps.policyHook)
+  if (deps.riskHook !== undefined) app.addHook('preHandler', deps.riskHook)
   app.addHook('onSend', async (_request, reply, payload) => {
     // API answers are per customer: never cached by browsers or proxies.
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
@@ -141,6 +156,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const routeConfig = document.route.config ?? {}
       const schema: Record<string, unknown> = { ...transformed.schema, 'x-mamori-operation': routeConfig.operation }
       if (routeAuth(routeConfig) === 'customer') schema.security = [{ sessionCookie: [] }, { bearer: [] }]
+      if (routeAuth(routeConfig) === 'staff') {
+        schema.security = [{ staffCookie: [] }, { bearer: [] }]
+        schema['x-mamori-permission'] = routeConfig.permission
+      }
       return { schema, url: transformed.url }
     },
   })

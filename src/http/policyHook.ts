@@ -75,6 +75,7 @@ export function policyHook(deps: PolicyHookDeps): (request: FastifyRequest) => P
         const fields = config.confirmFields?.(request) ?? withoutSecrets(body)
         await deps.frontDoor.verifyConfirmation(customer.session, op, describeOperation(op, customer.id, fields), confirmation)
         extra.passkey = now
+        request.passkeyConfirmed = true
       }
     }
     deps.settings.requireOperation(session, op, extra)

@@ -1,10 +1,12 @@
 import type { RouteOptions } from 'fastify'
 import { isOperation, OPERATIONS, type Operation, type ResolvedSession, type SessionKind } from '../auth/index.js'
+import { isPermission, type Permission } from '../staff/permissions.js'
+import type { StaffSession } from '../staff/StaffService.js'
 
-/** Who may call a route: a logged-in customer, or anyone. */
-export type RouteAuth = 'customer' | 'none'
+/** Who may call a route: a logged-in customer, a logged-in staff member holding the route's permission, or anyone. */
+export type RouteAuth = 'customer' | 'staff' | 'none'
 
-const ROUTE_AUTHS: readonly string[] = ['customer', 'none'] satisfies readonly RouteAuth[]
+const ROUTE_AUTHS: readonly string[] = ['customer', 'staff', 'none'] satisfies readonly RouteAuth[]
 
 /** The customer behind the request's session, set on routes whose auth is 'customer'. */
 export interface AuthenticatedCustomer {
@@ -37,15 +39,22 @@ declare module 'fastify' {
      * must be bound to. Defaults to the request body without `confirmation` and `tradingPassword`.
      */
     confirmFields?: (request: FastifyRequest) => Record<string, unknown>
+    /** Staff routes (auth 'staff'): the one permission the route needs (D-1); required, checked at start-up. */
+    permission?: Permission
   }
   interface FastifyRequest {
     /** Set on routes whose auth is 'customer'; read it with `customerOf(request)`. */
     customer: AuthenticatedCustomer | undefined
+    /** Set on routes whose auth is 'staff'; read it with `staffOf(request)`. */
+    staff: StaffSession | undefined
+    /** The stable code of the error a request was refused with, once the error handler has run. */
+    errorCode: string | undefined
   }
 }
 
 /** The auth a route actually gets, given its declared config. */
 export function routeAuth(config: { operation?: Operation; auth?: RouteAuth }): RouteAuth {
+  if (config.operation === 'staff') return 'staff'
   if (config.auth !== undefined) return config.auth
   return config.operation === 'public' || config.operation === 'login' ? 'none' : 'customer'
 }
@@ -55,12 +64,18 @@ export function routeAuth(config: { operation?: Operation; auth?: RouteAuth }): 
  * unknown auth mode. A programming error, so a TypeError rather than a MamoriError.
  */
 export function checkRouteConfig(route: Pick<RouteOptions, 'method' | 'url' | 'config'>): void {
-  const config: { operation?: unknown; auth?: unknown } = route.config ?? {}
+  const config: { operation?: unknown; auth?: unknown; permission?: unknown } = route.config ?? {}
   const where = `${String(route.method)} ${route.url}`
   if (!isOperation(config.operation)) {
     throw new TypeError(`route ${where} must declare config.operation, one of: ${OPERATIONS.join(', ')}`)
   }
   if (config.auth !== undefined && !ROUTE_AUTHS.includes(String(config.auth))) {
-    throw new TypeError(`route ${where} has config.auth ${String(config.auth)}; expected 'customer' or 'none'`)
+    throw new TypeError(`route ${where} has config.auth ${String(config.auth)}; expected 'customer', 'staff' or 'none'`)
   }
+  // A staff route names its permission; a forgotten one refuses to start rather than serve anyone.
+  const staffRoute = config.operation === 'staff' || config.auth === 'staff'
+  if (staffRoute && (config.operation !== 'staff' || !isPermission(config.permission))) {
+    throw new TypeError(`route ${where} is a staff route: it needs config.operation 'staff' and a config.permission`)
+  }
+  if (!staffRoute && config.permission !== undefined) throw new TypeError(`route ${where} declares a permission but is not a staff route`)
 }

@@ -7,6 +7,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
  */
 export const SESSION_COOKIE = '__Host-mamori_session'
 
+/** The staff session cookie (D-1): a different name, so a customer session can never stand in for it. */
+export const STAFF_COOKIE = '__Host-mamori_staff'
+
 function cookieOptions(secure: boolean): CookieSerializeOptions {
   // SameSite=Strict: no cross-site request carries the session (CSRF). No Max-Age: the cookie
   // dies with the browser; the server enforces idle and absolute timeouts either way.
@@ -36,5 +39,26 @@ export function sessionTokenOf(request: FastifyRequest): string | undefined {
     if (match?.[1] !== undefined) return match[1]
   }
   const cookie = request.cookies[SESSION_COOKIE]
+  return cookie === undefined || cookie === '' ? undefined : cookie
+}
+
+/** Sets the staff session cookie. */
+export function setStaffCookie(reply: FastifyReply, token: string, secure: boolean): void {
+  reply.setCookie(STAFF_COOKIE, token, cookieOptions(secure))
+}
+
+/** Tells the browser to drop the staff session cookie. */
+export function clearStaffCookie(reply: FastifyReply, secure: boolean): void {
+  reply.clearCookie(STAFF_COOKIE, cookieOptions(secure))
+}
+
+/** The staff session token a request presents: bearer, else the staff cookie. */
+export function staffTokenOf(request: FastifyRequest): string | undefined {
+  const authorization = request.headers.authorization
+  if (authorization !== undefined) {
+    const match = BEARER.exec(authorization)
+    if (match?.[1] !== undefined) return match[1]
+  }
+  const cookie = request.cookies[STAFF_COOKIE]
   return cookie === undefined || cookie === '' ? undefined : cookie
 }

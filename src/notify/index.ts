@@ -23,5 +23,9 @@ export {
   destinationChangedNotice,
   withdrawalNotice,
   settingChangedNotice,
+  newEnvironmentLoginNotice,
+  operationHeldNotice,
+  accountFrozenNotice,
+  accountUnderReviewNotice,
 } from './templates.js'
-export type { EmailCodePurpose, MailContent, NoticeFactor, NoticeSetting } from './templates.js'
+export type { EmailCodePurpose, MailContent, NoticeFactor, NoticeSetting, NoticeOrigin, HeldNoticeOperation } from './templates.js'

@@ -377,3 +377,95 @@ export function withdrawalNotice(input: { at: number; amount: number; accountNum
     ],
   )
 }
+
+/** Where a login or operation came from, as a customer can check it: place, network, browser. */
+export interface NoticeOrigin {
+  readonly ip: string
+  readonly network: string | null
+  readonly country: string | null
+  readonly city: string | null
+  readonly browser: string | null
+  readonly os: string | null
+}
+
+function originLines(o: NoticeOrigin): { ja: string[]; en: string[] } {
+  const place = [o.city, o.country].filter((v): v is string => v !== null && v !== '').map((v) => quoteUntrusted(v, 60)).join(', ') || '不明 / unknown'
+  const browser = [o.browser, o.os].filter((v): v is string => v !== null && v !== '').map((v) => quoteUntrusted(v, 60)).join(' / ') || '不明 / unknown'
+  const network = o.network === null || o.network === '' ? '不明 / unknown' : quoteUntrusted(o.network, 80)
+  const ip = quoteUntrusted(o.ip, 45)
+  return {
+    ja: [`IPアドレス: ${ip}`, `ネットワーク: ${network}`, `場所（推定）: ${place}`, `ブラウザ: ${browser}`],
+    en: [`IP address: ${ip}`, `Network: ${network}`, `Location (estimated): ${place}`, `Browser: ${browser}`],
+  }
+}
+
+/** A login from a device and network this customer has not used before (C-7). */
+export function newEnvironmentLoginNotice(input: { at: number; origin: NoticeOrigin }): MailContent {
+  const at = jst(input.at)
+  const o = originLines(input.origin)
+  return compose(
+    'notice.login_new_environment',
+    'いつもと異なる環境からログインがありました',
+    'A login from a new device and network',
+    [`${at.ja}、いつもと異なる端末・ネットワークからログインがありました。`, '', ...o.ja, '', NOT_YOU_JA],
+    [`Your account was logged into from a device and network you have not used before at ${at.en}.`, '', ...o.en, '', NOT_YOU_EN],
+  )
+}
+
+/** What kind of operation was held. */
+export type HeldNoticeOperation = 'order' | 'destination_change' | 'withdrawal'
+
+/** An operation was held for review by the broker (C-7 "held order"). */
+export function operationHeldNotice(input: { at: number; operation: HeldNoticeOperation; summary: string }): MailContent {
+  const at = jst(input.at)
+  const what = {
+    order: { ja: '注文', en: 'An order' },
+    destination_change: { ja: '出金先口座の変更', en: 'A change of withdrawal bank account' },
+    withdrawal: { ja: '出金', en: 'A withdrawal' },
+  }[input.operation]
+  const summary = quoteUntrusted(input.summary, 200)
+  return compose(
+    `notice.${input.operation}_held`,
+    `${what.ja}を確認のため保留しました`,
+    `${what.en} is on hold for review`,
+    [`${at.ja}、${what.ja}（${summary}）をお客さま保護のため保留し、当社で確認しています。確認が終わるまで実行されません。`, '', NOT_YOU_JA],
+    [`${what.en} (${summary}) made at ${at.en} is on hold while we check it, to protect you. It will not be carried out until the check is done.`, '', NOT_YOU_EN],
+  )
+}
+
+/** The account was frozen by the risk engine or the broker (C-4). */
+export function accountFrozenNotice(input: { at: number }): MailContent {
+  const at = jst(input.at)
+  return compose(
+    'notice.account_frozen',
+    'お客さまの口座を凍結しました',
+    'Your account has been frozen',
+    [`${at.ja}、不正利用の疑いがあるため、お客さまの口座での取引・出金・設定変更を停止し、すべてのログインを終了しました。`, '', NOT_YOU_JA],
+    [`At ${at.en} we stopped trading, withdrawals and setting changes on your account and ended every login, because of suspected unauthorised use.`, '', NOT_YOU_EN],
+  )
+}
+
+/**
+ * The broker's security team is investigating the account (D-3). Says nothing about what was
+ * found (the account may still be in an attacker's hands) and, like every notice, carries no link.
+ */
+export function accountUnderReviewNotice(input: { at: number }): MailContent {
+  const at = jst(input.at)
+  return compose(
+    'notice.account_under_review',
+    'お客さまの口座を当社セキュリティ担当が確認しています',
+    'Your account is under review by our security team',
+    [
+      `${at.ja}より、お客さまの口座を当社のセキュリティ担当が確認しています。確認中は一部のお取引・出金・設定変更を停止することがあります。`,
+      '当社から電話やメールでパスワード・暗証番号・認証コードをお尋ねすることはありません。',
+      '',
+      NOT_YOU_JA,
+    ],
+    [
+      `Since ${at.en} our security team has been reviewing your account. While the review lasts, some trading, withdrawals and setting changes may be suspended.`,
+      'We will never ask you for a password, PIN or authentication code by phone or e-mail.',
+      '',
+      NOT_YOU_EN,
+    ],
+  )
+}

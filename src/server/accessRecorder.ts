@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { enrichAccess, type AccessAction, type AccessLog, type AccessOutcome } from '../risk/events/index.js'
+import { enrichAccess, type AccessAction, type AccessEvent, type AccessLog, type AccessOutcome } from '../risk/events/index.js'
 import type { IpIntel } from '../risk/intel/index.js'
+import { accessDetailOf } from '../http/accessDetail.js'
 import type { Clock, Random } from '../runtime/index.js'
 
 /** What a handler may add to the access record of its request. */
@@ -32,15 +33,22 @@ const RECORDED: Readonly<Record<string, AccessAction>> = {
   recovery: 'recovery',
 }
 
-/** Request fields that never reach the access history. */
-const SECRET = new Set(['password', 'tradingPassword', 'currentPassword', 'newPassword', 'code', 'confirmation', 'response', 'flowToken', 'pairingCode'])
 
 /**
  * Records every login attempt and every operation (C-1) when its response is sent: who, from
  * where (IP, network, device, user agent), what, and how it ended. Successful or not — a refused
  * attempt is as telling as a granted one. Secrets in the request are never copied.
  */
-export function accessRecorder(deps: { log: AccessLog; intel: IpIntel; clock: Clock; random: Random }): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+export function accessRecorder(deps: {
+  log: AccessLog
+  intel: IpIntel
+  clock: Clock
+  random: Random
+  /** Called with every successful login as recorded: the login model learns from it (C-2). */
+  onLogin?: (event: AccessEvent) => void
+  /** Called with every event recorded, and the request's method: the security audit (D-8). */
+  onRecorded?: (event: AccessEvent, method: string) => void
+}): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (request, reply) => {
     const op = request.routeOptions.config.operation
     if (op === undefined || request.is404) return
@@ -52,33 +60,28 @@ export function accessRecorder(deps: { log: AccessLog; intel: IpIntel; clock: Cl
     if (action === 'login' && outcome !== 'success' && outcome !== 'step_up') action = 'login_failed'
     if (action === 'login' && request.method === 'GET') return
     const body = request.body
-    const detail: Record<string, string | number | boolean | null> = { route: request.routeOptions.url ?? '', status }
-    if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
-      for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-        if (SECRET.has(k)) continue
-        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null) detail[k] = typeof v === 'string' ? v.slice(0, 128) : v
-      }
-    }
+    const detail: Record<string, string | number | boolean | null> = { route: request.routeOptions.url ?? '', status, ...accessDetailOf(request) }
     Object.assign(detail, note?.detail)
     const loginId = note?.loginId ?? (typeof (body as { loginId?: unknown } | null)?.loginId === 'string' ? (body as { loginId: string }).loginId : null)
-    deps.log.record(
-      enrichAccess(
-        {
-          at: deps.clock.now(),
-          customerId: note?.customerId ?? request.customer?.id ?? null,
-          loginId,
-          sessionHash: request.customer?.sessionHash ?? null,
-          action,
-          outcome,
-          ip: request.ip,
-          userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : '',
-          deviceId: note?.deviceId ?? request.customer?.session.deviceId ?? null,
-          detail,
-        },
-        deps.intel,
-        deps.random,
-      ),
+    const event = enrichAccess(
+      {
+        at: deps.clock.now(),
+        customerId: note?.customerId ?? request.customer?.id ?? null,
+        loginId,
+        sessionHash: request.customer?.sessionHash ?? null,
+        action,
+        outcome,
+        ip: request.ip,
+        userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : '',
+        deviceId: note?.deviceId ?? request.customer?.session.deviceId ?? null,
+        detail,
+      },
+      deps.intel,
+      deps.random,
     )
+    deps.log.record(event)
+    if (action === 'login' && outcome === 'success' && deps.onLogin !== undefined) deps.onLogin(event)
+    deps.onRecorded?.(event, request.method)
   }
 }
 

@@ -11,7 +11,7 @@ import { EmailCodeService } from '../auth/email-code/index.js'
 import { FrontDoor } from '../auth/frontDoor/FrontDoor.js'
 import { SecurityNotices } from '../auth/frontDoor/SecurityNotices.js'
 import { SecuritySettings } from '../auth/frontDoor/SecuritySettings.js'
-import type { FrontDoorDeps } from '../auth/frontDoor/types.js'
+import type { FrontDoorDeps, LoginRisk } from '../auth/frontDoor/types.js'
 import { AccountLockout } from '../auth/lockout/index.js'
 import { PasskeyService } from '../auth/passkey/index.js'
 import { LoginThrottle, MemoryLimiter, RedisLimiter, type Limiter } from '../auth/throttle/index.js'
@@ -47,6 +47,7 @@ export async function buildFrontDoor(
   clock: Clock,
   random: Random,
   logger: Logger,
+  extras: { readonly loginRisk?: LoginRisk } = {},
 ): Promise<BuiltFrontDoor> {
   const policy = resolvePolicy({
     overrides: config.policy,
@@ -111,6 +112,7 @@ export async function buildFrontDoor(
       maxPriorityQueued: Math.max(64, config.auth.passwordQueue * 4),
     }),
     auth: config.auth,
+    ...(extras.loginRisk === undefined ? {} : { loginRisk: extras.loginRisk }),
   }
   const settings = new SecuritySettings(deps)
   const frontDoor = new FrontDoor(deps)
@@ -151,7 +153,7 @@ export async function buildFrontDoor(
 }
 
 /** The configured key, or the one kept in `secrets.keyFile` (created, mode 0600, on first start). */
-function secretKey(config: FrozenConfig): Buffer {
+export function secretKey(config: FrozenConfig): Buffer {
   if (config.secrets.key !== undefined) return Buffer.from(config.secrets.key, 'base64')
   const file = config.secrets.keyFile
   if (!existsSync(file)) {

@@ -12,13 +12,27 @@ import { authRoutes, brokerageRoutes, buildApp, createLogger } from '../http/ind
 import { frontDoorRoutes } from '../http/routes/frontDoor.js'
 import { pageRoutes } from '../http/routes/pages.js'
 import { demoOutboxRoutes } from '../http/routes/demoOutbox.js'
-import { buildFrontDoor } from './buildFrontDoor.js'
+import { buildFrontDoor, secretKey } from './buildFrontDoor.js'
 import { accessRecorder } from './accessRecorder.js'
-import { AccessLog } from '../risk/events/index.js'
+import { AccessHistoryCache, AccessLog } from '../risk/events/index.js'
 import { MaxmindIpIntel, type IpIntel } from '../risk/intel/index.js'
 import { withdrawalGuard } from '../guards/index.js'
+import { RiskGate, trainRbaModel } from '../guards/riskGate.js'
+import { riskHook } from '../http/riskHook.js'
+import { reviewRoutes } from '../http/routes/review.js'
+import { ReviewService } from '../guards/reviewService.js'
+import { RiskEngine } from '../risk/engine/index.js'
+import { RbaModel } from '../risk/model/index.js'
+import { CachedTypologyContext, defaultTypologies } from '../risk/typologies/index.js'
+import type { LoginRisk } from '../auth/frontDoor/types.js'
 import { cryptoRandom, systemClock, type Clock, type Random } from '../runtime/index.js'
 import { migrate, openStore, type Store } from '../store/index.js'
+import { AuditLog } from '../audit/index.js'
+import { securityAuditOf } from './securityAudit.js'
+import { staffAuditHook, staffAuthHook } from '../http/staffAuth.js'
+import { staffRoutes } from '../http/routes/staff.js'
+import { CustomerView } from '../staff/customerView.js'
+import { StaffService } from '../staff/StaffService.js'
 
 export interface RunningServer {
   readonly url: string
@@ -27,6 +41,12 @@ export interface RunningServer {
   readonly brokerage: BrokerageContext
   /** The access history (C-1) every login attempt and operation is recorded in. */
   readonly accessLog: AccessLog
+  /** Where every guarded operation meets the risk engine (C-4). */
+  readonly riskGate: RiskGate
+  readonly staff: StaffService
+  readonly audit: AuditLog
+  /** The review queue of held operations. */
+  readonly review: ReviewService
   /** Stops the jobs, drains requests, closes the database. */
   close(): Promise<void>
 }
@@ -60,15 +80,91 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
       prices: new PriceFeed(config.market.seed, catalog),
       screenWithdrawal: withdrawalGuard({ destinationCoolingMs: config.guards.destinationCoolingHours * 3_600_000 }),
     })
-    const auth = await buildFrontDoor(config, store, clock, random, logger)
     const intel = options.intel ?? (await MaxmindIpIntel.open())
     const accessLog = new AccessLog({
       store,
       clock,
       onError: (err: unknown) => logger.error({ err }, 'access history write failed'),
     })
+    // The login model learns the last year of successful logins now, then each new one as it happens (C-2).
+    const model = new RbaModel()
+    const learned = await trainRbaModel(store, model, clock.now() - 365 * 86_400_000)
+    logger.info({ logins: learned, customers: model.customers }, 'login risk model trained')
+    // The engine reads the history from memory where one process writes it (see config risk.historyCache).
+    const cacheOn = config.risk.historyCache === 'on' || (config.risk.historyCache === 'auto' && config.database.dialect === 'sqlite')
+    const historyCache = cacheOn ? new AccessHistoryCache({ log: accessLog, store, clock, maxEvents: config.risk.historyCacheMaxEvents }) : undefined
+    const cachedContext =
+      historyCache === undefined ? undefined : new CachedTypologyContext({ cache: historyCache, log: accessLog, store, prices: brokerage.prices, now: clock.now() })
+    if (historyCache !== undefined) {
+      // Customers not read yet are read on their first question; warming only saves those first reads.
+      void historyCache
+        .warm()
+        .then((w) => logger.info({ customers: w.customers, events: w.events, recentEvents: w.recentEvents }, 'access history cache warmed'))
+        .catch((err: unknown) => logger.error({ err }, 'access history cache warm-up failed; questions go to the database'))
+    }
+    const riskGate = new RiskGate({
+      ...(cachedContext === undefined ? {} : { contextAt: (now: number) => cachedContext.at(now) }),
+      engine: new RiskEngine({ typologies: defaultTypologies(), model, options: config.risk.engine }),
+      model,
+      log: accessLog,
+      store,
+      prices: brokerage.prices,
+      intel,
+      clock,
+      random,
+      mode: config.risk.mode,
+      symbolFreezeMs: config.risk.symbolFreezeHours * 3_600_000,
+    })
+    if (config.risk.mode === 'shadow') logger.warn('risk.mode is shadow: risk decisions are recorded and alerted on but not enforced')
+    const loginRisk: LoginRisk = async (customerId, env) => {
+      const a = await riskGate.assess({
+        customerId,
+        action: 'login',
+        ip: env.ip,
+        userAgent: env.userAgent,
+        deviceId: env.deviceId,
+        sessionHash: null,
+        detail: {},
+      })
+      const e = a.event
+      return {
+        outcome: a.enforced === 'allow' ? 'allow' : a.enforced === 'step_up' ? 'step_up' : 'deny',
+        ...(a.decision.stepUp === undefined ? {} : { factor: a.decision.stepUp }),
+        newEnvironment: a.newEnvironment,
+        origin: { ip: e.ip, network: e.asnName ?? e.network, country: e.country, city: e.city, browser: e.browser, os: e.os },
+      }
+    }
+    const auditKey = secretKey(config)
+    const auth = await buildFrontDoor(config, store, clock, random, logger, { loginRisk })
+    const review = new ReviewService({
+      brokerage,
+      notices: auth.notices,
+      destinationCoolingMs: config.guards.destinationCoolingHours * 3_600_000,
+    })
+    const audit = new AuditLog({ store, clock, secretKey: auditKey })
+    const staff = new StaffService({
+      store,
+      clock,
+      random,
+      rpId: config.webauthn.rpId,
+      rpName: config.webauthn.rpName,
+      origins: config.webauthn.origins.length > 0 ? config.webauthn.origins : [`http://localhost:${config.http.port}`],
+      idleMs: config.staff.idleMinutes * 60_000,
+      absoluteMs: config.staff.absoluteHours * 3_600_000,
+      enrolmentMs: config.staff.enrolmentHours * 3_600_000,
+    })
+    const customers = new CustomerView({
+      store,
+      audit,
+      clock,
+      random,
+      revealsPerHour: config.staff.revealsPerHour,
+      watchCustomersPerHour: config.staff.watchCustomersPerHour,
+    })
     const app = await buildApp({
       config,
+      staffAuth: staffAuthHook(staff),
+      onStaffResponse: staffAuditHook(audit, (err) => logger.error({ err }, 'audit append failed')),
       store,
       clock,
       random,
@@ -76,12 +172,33 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
       sessions: auth.sessions,
       deviceOf: auth.deviceOf,
       policyHook: auth.policyHook,
-      onAccess: accessRecorder({ log: accessLog, intel, clock, random }),
+      riskHook: riskHook({
+        gate: riskGate,
+        store,
+        clock,
+        sessions: auth.sessions,
+        notices: auth.notices,
+        stepUpMaxAgeMs: config.risk.stepUpMaxAgeSeconds * 1000,
+      }),
+      onAccess: accessRecorder({
+        log: accessLog,
+        intel,
+        clock,
+        random,
+        onLogin: (event) => riskGate.observeLogin(event),
+        onRecorded: securityAuditOf(audit, (err) => logger.error({ err }, 'audit append failed')),
+      }),
       routes: [
         authRoutes,
         frontDoorRoutes({ frontDoor: auth.frontDoor, settings: auth.settings, devices: auth.devices, secureCookies: config.http.secureCookies }),
-        brokerageRoutes(brokerage, { notices: auth.notices, destinationCoolingMs: config.guards.destinationCoolingHours * 3_600_000 }),
+        brokerageRoutes(brokerage, {
+          notices: auth.notices,
+          destinationCoolingMs: config.guards.destinationCoolingHours * 3_600_000,
+          gate: riskGate,
+        }),
         pageRoutes,
+        staffRoutes({ staff, customers, review, audit, auditKey }),
+        ...(config.review.token === undefined ? [] : [reviewRoutes(review, config.review.token)]),
         ...(config.demo.showOutbox ? [demoOutboxRoutes(store)] : []),
       ],
     })
@@ -96,9 +213,14 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
       store,
       brokerage,
       accessLog,
+      riskGate,
+      review,
+      staff,
+      audit,
       async close(): Promise<void> {
         for (const job of jobs) await job.stop()
         await app.close()
+        historyCache?.close()
         await accessLog.close()
         await auth.close()
         await store.close()

@@ -273,6 +273,21 @@ export interface Database {
   auth_flows: AuthFlowsTable
   app_approvals: AppApprovalsTable
   access_events: AccessEventsTable
+  risk_alerts: RiskAlertsTable
+  held_operations: HeldOperationsTable
+  symbol_freezes: SymbolFreezesTable
+  audit_log: AuditLogTable
+  audit_head: AuditHeadTable
+  staff_members: StaffMembersTable
+  staff_passkeys: StaffPasskeysTable
+  staff_enrolments: StaffEnrolmentsTable
+  staff_sessions: StaffSessionsTable
+  approval_requests: ApprovalRequestsTable
+  cases: CasesTable
+  case_alerts: CaseAlertsTable
+  case_events: CaseEventsTable
+  compensations: CompensationsTable
+  monitor_findings: MonitorFindingsTable
 }
 
 /** One access or operation (C-1); see src/risk/events/AccessEvent.ts for the meaning of each column. */
@@ -299,4 +314,205 @@ export interface AccessEventsTable {
   device_type: string
   device_id: string | null
   detail_json: string
+}
+
+/** A decision that was not a plain allow, or a typology hit (C-4); see migration 0004_risk. */
+export interface RiskAlertsTable {
+  id: string
+  at: number
+  customer_id: string | null
+  action: string
+  outcome: string
+  enforced: string
+  score: number
+  top_reason: string
+  reasons_json: string
+  ip: string
+  network: string
+  device_id: string | null
+  held_operation_id: string | null
+  status: 'open' | 'closed'
+}
+
+/** An operation held for review: the review queue (C-5, C-6). */
+export type HeldOperationAction = 'order' | 'destination_change' | 'withdrawal'
+export type HeldOperationStatus = 'held' | 'released' | 'cancelled'
+export interface HeldOperationsTable {
+  id: string
+  customer_id: string
+  action: HeldOperationAction
+  status: HeldOperationStatus
+  payload_json: string
+  withdrawal_id: string | null
+  score: number
+  reasons_json: string
+  created_at: number
+  resolved_at: number | null
+  resolved_by: string | null
+  resolution_reason: string | null
+  result_json: string | null
+}
+
+/** Buying of a symbol frozen for new-environment sessions after a pump ring (C-6). */
+export interface SymbolFreezesTable {
+  symbol: string
+  frozen_at: number
+  until: number
+  reason: string
+}
+
+/** One link of the tamper-evident audit chain (D-8); see src/audit/ and migration 0005_audit. */
+export interface AuditLogTable {
+  seq: number
+  at: number
+  actor_kind: 'staff' | 'customer' | 'system'
+  actor_id: string
+  action: string
+  subject_kind: string | null
+  subject_id: string | null
+  detail_json: string
+  prev_hash: string
+  hash: string
+  mac: string | null
+}
+
+/** The audit chain's one-row head: the last seq, hash and time appended. */
+export interface AuditHeadTable {
+  id: number
+  seq: number
+  hash: string
+  at: number
+}
+
+/** The staff roles (D-1); what each may do is src/staff/permissions.ts. */
+export type StaffRole = 'support' | 'analyst' | 'supervisor' | 'auditor' | 'admin'
+
+/** A member of the broker's staff (D-1). */
+export interface StaffMembersTable {
+  id: string
+  username: string
+  display_name: string
+  role: StaffRole
+  status: 'active' | 'disabled'
+  created_at: number
+  created_by: string
+}
+
+/** A staff member's passkey: the only way staff log in. */
+export interface StaffPasskeysTable {
+  id: string
+  staff_id: string
+  public_key: string
+  sign_count: number
+  device_type: 'singleDevice' | 'multiDevice'
+  transports_json: string
+  created_at: number
+  last_used_at: number | null
+}
+
+/** A one-time token (stored as SHA-256) that lets a new staff member register a first passkey. */
+export interface StaffEnrolmentsTable {
+  token_hash: string
+  staff_id: string
+  created_at: number
+  expires_at: number
+  used_at: number | null
+}
+
+/** A staff session, by the SHA-256 of its bearer token. */
+export interface StaffSessionsTable {
+  id_hash: string
+  staff_id: string
+  created_at: number
+  last_seen_at: number
+  revoked_at: number | null
+}
+
+/** Sensitive staff actions that need a second member of staff (D-2); see migration 0007_ops. */
+export type ApprovalKind = 'destination_change' | 'account_unlock' | 'factor_reset' | 'unfreeze' | 'compensation_payment' | 'role_change'
+export type ApprovalRequestStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'failed'
+
+/** One four-eyes approval request (D-2). */
+export interface ApprovalRequestsTable {
+  id: string
+  kind: ApprovalKind
+  payload_json: string
+  customer_id: string | null
+  requested_by: string
+  request_reason: string
+  requested_at: number
+  expires_at: number
+  status: ApprovalRequestStatus
+  decided_by: string | null
+  decided_at: number | null
+  decision_reason: string | null
+  result_json: string | null
+}
+
+/** An investigation case (D-3). */
+export interface CasesTable {
+  id: string
+  title: string
+  customer_id: string | null
+  status: 'open' | 'closed'
+  opened_by: string
+  opened_at: number
+  closed_by: string | null
+  closed_at: number | null
+  close_reason: string | null
+}
+
+/** A risk alert gathered into a case; an alert belongs to at most one case. */
+export interface CaseAlertsTable {
+  alert_id: string
+  case_id: string
+  added_by: string
+  added_at: number
+}
+
+export type CaseEventKind =
+  | 'note'
+  | 'alert_added'
+  | 'account_frozen'
+  | 'withdrawals_cancelled'
+  | 'sessions_ended'
+  | 'customer_notified'
+  | 'compensation_recorded'
+  | 'compensation_paid'
+  | 'closed'
+
+/** One entry of a case's timeline. */
+export interface CaseEventsTable {
+  seq: Generated<number>
+  id: string
+  case_id: string
+  at: number
+  staff_id: string
+  kind: CaseEventKind
+  detail_json: string
+}
+
+/** A confirmed victim loss and its repayment (D-7). */
+export interface CompensationsTable {
+  id: string
+  case_id: string
+  customer_id: string
+  loss_jpy: number
+  reason: string
+  status: 'recorded' | 'paid'
+  recorded_by: string
+  recorded_at: number
+  paid_via_approval: string | null
+  paid_at: number | null
+  transfer_id: string | null
+}
+
+/** A finding the daily monitor (D-6) raised an alert for; its key makes a rerun raise nothing new. */
+export interface MonitorFindingsTable {
+  finding_key: string
+  day: string
+  kind: string
+  customer_id: string | null
+  alert_id: string
+  created_at: number
 }

@@ -58,10 +58,11 @@ function postgresTarget(url: string): Target {
 const pgUrl = PG_URL
 const TARGETS: (() => Target)[] = pgUrl === undefined ? [sqliteTarget] : [sqliteTarget, () => postgresTarget(pgUrl)]
 
-// The crash test is about the ledger, so it runs with the core-only policy (see test/support/server.ts).
+// The crash test is about the ledger, so it runs with the core-only policy (see test/support/server.ts)
+// and the risk engine in shadow mode: a first login from loopback would otherwise be stepped up.
 const CONFIG_DIR = mkdtempSync(join(tmpdir(), 'mamori-crash-config-'))
 const CONFIG_FILE = join(CONFIG_DIR, 'config.json')
-writeFileSync(CONFIG_FILE, JSON.stringify({ auth: CORE_ONLY_AUTH, policy: CORE_ONLY_POLICY, guards: CORE_ONLY_GUARDS }))
+writeFileSync(CONFIG_FILE, JSON.stringify({ auth: CORE_ONLY_AUTH, policy: CORE_ONLY_POLICY, guards: CORE_ONLY_GUARDS, risk: { mode: 'shadow' } }))
 
 function cliEnv(target: Target): NodeJS.ProcessEnv {
   return {

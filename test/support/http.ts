@@ -97,6 +97,8 @@ export interface Api {
   request<T = unknown>(method: string, path: string, options?: ApiOptions): Promise<ApiResponse<T>>
   get<T = unknown>(path: string, options?: Omit<ApiOptions, 'body' | 'rawBody'>): Promise<ApiResponse<T>>
   post<T = unknown>(path: string, body?: unknown, options?: Omit<ApiOptions, 'body'>): Promise<ApiResponse<T>>
+  /** The device token the server issued to this client, if any (sent back as x-mamori-device). */
+  deviceToken(): string | undefined
 }
 
 /** A client for `baseUrl`. */
@@ -126,6 +128,7 @@ export function api(baseUrl: string): Api {
     request,
     get: (path, options) => request('GET', path, options),
     post: (path, body, options) => request('POST', path, { ...options, body }),
+    deviceToken: () => device,
   }
 }
 

@@ -105,6 +105,10 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
       policy: { ...(opts.defaultPolicy === true ? {} : CORE_ONLY_POLICY), ...overrides.policy },
       guards: { ...(opts.defaultPolicy === true ? {} : CORE_ONLY_GUARDS), ...overrides.guards },
       secrets: { key: TEST_SECRET_KEY, ...overrides.secrets },
+      // Tests of other parts run the engine in shadow: every operation is still decided and
+      // alerted on, but loopback addresses and empty histories do not step them up or hold them.
+      // The risk tests pass `risk: { mode: 'enforce' }` and present public addresses.
+      risk: { mode: 'shadow', ...overrides.risk },
     },
   })
   let server: RunningServer

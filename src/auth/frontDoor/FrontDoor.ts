@@ -10,7 +10,7 @@ import type { AuthFlow } from '../flow/index.js'
 import { dummyVerify, verifyPassword } from '../password/index.js'
 import { evaluatePolicy, type Factor, type FactorTimes, type PolicyOperation } from '../policy/index.js'
 import type { NewSession, ResolvedSession } from '../session/index.js'
-import type { FrontDoorDeps, LoginProgress, RequestEnv } from './types.js'
+import type { FrontDoorDeps, LoginProgress, LoginRiskVerdict, RequestEnv } from './types.js'
 
 /** One answer for every refused login, whatever the reason (B-10: no user enumeration). */
 const authFailed = (): MamoriError => new MamoriError('AUTH_FAILED', 'login ID or password is incorrect')
@@ -587,13 +587,45 @@ export class FrontDoor {
       satisfied = enrolSets.some((set) => set.every((f) => (factors[f] ?? -Infinity) >= now - d.policy.login.maxAgeSeconds * 1000))
       options = enrolSets
     }
-    if (satisfied && !deviceConfirmation) {
+    let risk: LoginRiskVerdict | undefined
+    let riskFactor: Factor | undefined
+    if (satisfied && !deviceConfirmation && d.loginRisk !== undefined && !(enrolment && !verdict.satisfied)) {
+      // The policy is met; now the risk engine (C-4). An enrolment session can only add a first
+      // passkey and starts the recovery cooling, so it is not scored here.
+      risk = await d.loginRisk(customer.id, env)
+      if (risk.outcome === 'deny') throw authFailed()
+      if (risk.outcome === 'step_up') {
+        const factor = stepUpFactor(risk.factor ?? 'passkey', has, factors, new Set(d.policy.login.anyOf.flat()))
+        // Nothing left to ask that the customer has: an unfamiliar login with no stronger factor is refused.
+        if (factor === null) throw authFailed()
+        riskFactor = factor
+      }
+    }
+    if (satisfied && !deviceConfirmation && riskFactor === undefined) {
       if (!(await d.flows.complete(flow.idHash))) throw flowInvalid()
       await d.lockout.recordSuccess(d.store.db, customer.id)
       await d.devices.attachToCustomer(env.deviceId, customer.id)
       const kind = enrolment && !verdict.satisfied ? 'enrolment' : 'customer'
       const session = await d.sessions.create(customer.id, { deviceId: env.deviceId, factors, kind })
+      if (risk !== undefined && env.deviceCustomerId !== customer.id && customer.registered_devices_only !== 1) {
+        // First login of this customer on this device (C-7): from a new environment, say where from.
+        // (In registered-devices-only mode the device_add step has told them already.)
+        await (risk.newEnvironment
+          ? d.notices.send(customer.id, 'login_new_environment', { origin: risk.origin })
+          : d.notices.send(customer.id, 'new_device', { userAgent: env.userAgent, ip: env.ip })
+        ).catch(() => undefined)
+      }
       return { status: 'complete', session, kind, customerId: customer.id }
+    }
+    if (riskFactor !== undefined) {
+      return {
+        status: 'factor_required',
+        flowToken,
+        expiresAt: flow.expiresAt,
+        options: [[riskFactor]],
+        deviceConfirmation: false,
+        enrolment: false,
+      }
     }
     const remaining = options.map((set) => set.filter((f) => factors[f] === undefined))
     return {
@@ -639,6 +671,23 @@ export class FrontDoor {
   async #customerById(id: string): Promise<LoginCustomer | undefined> {
     return this.#d.store.db.selectFrom('customers').select(LOGIN_COLUMNS).where('id', '=', id).executeTakeFirst()
   }
+}
+
+/** What the risk engine's step-up can fall back to, strongest first, when the customer lacks the factor it asked for. */
+const STEP_UP_FALLBACK: readonly Factor[] = ['passkey', 'app_approval', 'totp', 'email_code']
+
+/**
+ * The factor to ask for when the risk engine steps a login up: the one it named if the customer
+ * has it, else the strongest the customer has beyond what the policy asks of every login (asking
+ * again for a factor every login gives proves nothing new). Undefined when the step-up is already
+ * answered in this flow; null when the customer has nothing left to give.
+ */
+function stepUpFactor(wanted: Factor, has: Record<Factor, boolean>, proven: FactorTimes, ordinary: ReadonlySet<Factor>): Factor | undefined | null {
+  if (proven[wanted] !== undefined) return undefined
+  if (has[wanted]) return wanted
+  // Without the wanted factor, a fallback proven in this flow beyond what the policy asks of every login answers it.
+  if (STEP_UP_FALLBACK.some((f) => proven[f] !== undefined && !ordinary.has(f))) return undefined
+  return STEP_UP_FALLBACK.find((f) => has[f] && proven[f] === undefined && !ordinary.has(f)) ?? null
 }
 
 /** Password checks one IP may have in progress at once (a person types one password at a time). */

@@ -7,6 +7,11 @@ import {
   passwordChangedNotice,
   recoveryStartedNotice,
   settingChangedNotice,
+  newEnvironmentLoginNotice,
+  operationHeldNotice,
+  accountFrozenNotice,
+  type HeldNoticeOperation,
+  type NoticeOrigin,
   type Mailer,
   type MailContent,
   type NoticeFactor,
@@ -29,6 +34,9 @@ export type NoticeKind =
   | 'destination_added'
   | 'destination_removed'
   | 'withdrawal'
+  | 'login_new_environment'
+  | 'operation_held'
+  | 'account_frozen'
 
 /** What the event carries; only what the message needs, never a secret. */
 export interface NoticeDetails {
@@ -45,6 +53,11 @@ export interface NoticeDetails {
   readonly accountNumber?: string
   readonly amount?: number
   readonly status?: string
+  /** For login_new_environment: where the login came from. */
+  readonly origin?: NoticeOrigin
+  /** For operation_held: what was held, and a one-line summary without secrets. */
+  readonly operation?: HeldNoticeOperation
+  readonly summary?: string
 }
 
 /**
@@ -133,6 +146,15 @@ export class SecurityNotices {
         })
       case 'withdrawal':
         return withdrawalNotice({ at, amount: d.amount ?? 0, accountNumber: d.accountNumber ?? '', status: d.status ?? 'requested' })
+      case 'login_new_environment':
+        return newEnvironmentLoginNotice({
+          at,
+          origin: d.origin ?? { ip: d.ip ?? '', network: null, country: null, city: null, browser: null, os: null },
+        })
+      case 'operation_held':
+        return operationHeldNotice({ at, operation: d.operation ?? 'order', summary: d.summary ?? '' })
+      case 'account_frozen':
+        return accountFrozenNotice({ at })
     }
   }
 }

@@ -12,6 +12,7 @@ import type { Factor, Policy } from '../policy/index.js'
 import type { NewSession, SessionKind, SessionService } from '../session/index.js'
 import type { LoginThrottle } from '../throttle/index.js'
 import type { TotpService } from '../totp/index.js'
+import type { NoticeOrigin } from '../../notify/index.js'
 import type { SecurityNotices } from './SecurityNotices.js'
 
 /** Where a request comes from, as far as the front door cares. */
@@ -45,7 +46,24 @@ export interface FrontDoorDeps {
   readonly gate: PasswordGate
   readonly notices: SecurityNotices
   readonly auth: FrozenConfig['auth']
+  /** The risk engine's say on a login about to complete (C-2, C-4); without it every login that satisfies the policy completes. */
+  readonly loginRisk?: LoginRisk
 }
+
+/** The risk engine's verdict on a login that satisfies the policy. */
+export interface LoginRiskVerdict {
+  /** allow: complete it; step_up: also prove `factor`; deny: refuse it (as any failed login). */
+  readonly outcome: 'allow' | 'step_up' | 'deny'
+  /** The factor a step-up asks for. */
+  readonly factor?: Factor
+  /** Neither the device nor the network is familiar: the customer is told of the login (C-7). */
+  readonly newEnvironment: boolean
+  /** Where the login comes from, as the notice describes it. */
+  readonly origin: NoticeOrigin
+}
+
+/** Asks the risk engine about a login of `customerId` from `env`. */
+export type LoginRisk = (customerId: string, env: RequestEnv) => Promise<LoginRiskVerdict>
 
 /** The state of a login after a step. */
 export type LoginProgress =

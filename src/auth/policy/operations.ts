@@ -18,6 +18,10 @@ export const OPERATIONS = [
   'factor_change',
   'password_change',
   'recovery',
+  /** The broker's staff working the review queue (held operations); its own bearer token, never a customer session. */
+  'review',
+  /** The staff API (D-1 … D-8): staff sessions and permissions (src/staff/permissions.ts), never a customer session. */
+  'staff',
 ] as const
 
 /** One of OPERATIONS. */

@@ -18,7 +18,9 @@ import {
   requestWithdrawal,
   type BrokerageContext,
 } from '../../brokerage/index.js'
-import { checkIdempotencyKey, runIdempotent, type Database } from '../../store/index.js'
+import { holdOperation } from '../../guards/reviewQueue.js'
+import type { RiskGate } from '../../guards/riskGate.js'
+import { checkIdempotencyKey, runIdempotent, type Database, type HeldOperationAction } from '../../store/index.js'
 import type { RouteModule } from '../app.js'
 import { customerOf } from '../authenticate.js'
 import { errorBodySchema } from '../errorBody.js'
@@ -124,6 +126,7 @@ async function idempotent<T>(
   fingerprint: unknown,
   run: (trx: Transaction<Database>, customerId: string) => Promise<T>,
   after?: (result: T, customerId: string) => Promise<void>,
+  status = 201,
 ): Promise<T> {
   const customer = customerOf(request)
   const header = request.headers['idempotency-key']
@@ -131,7 +134,7 @@ async function idempotent<T>(
   const result = await runIdempotent(
     brokerage.store,
     { scope: `${customer.id}:${operation}`, key, request: fingerprint, at: brokerage.clock.now() },
-    async (trx) => ({ status: 201, body: await run(trx, customer.id) }),
+    async (trx) => ({ status, body: await run(trx, customer.id) }),
   )
   if (result.replayed) reply.header('idempotent-replayed', 'true')
   // Told once, after the commit, never for a replay; a failed notice is logged, never undoes the operation.
@@ -142,15 +145,72 @@ async function idempotent<T>(
 
 /** Tells the customer about money-relevant events (C-7); the front door's SecurityNotices fits. */
 export interface BrokerageNotices {
-  send(customerId: string, kind: 'destination_added' | 'destination_removed' | 'withdrawal', details: Record<string, string | number>): Promise<void>
+  send(
+    customerId: string,
+    kind: 'destination_added' | 'destination_removed' | 'withdrawal' | 'operation_held',
+    details: Record<string, string | number>,
+  ): Promise<void>
+}
+
+/** The answer for an operation the risk engine held for review (202): it has not happened. */
+const heldSchema = z.object({
+  status: z.literal('held'),
+  reviewId: z.string(),
+  action: z.enum(['order', 'destination_change']),
+  message: z.string(),
+})
+
+const HELD_MESSAGE = 'to protect you, this is on hold while the broker checks it; it will not be carried out until then'
+
+/** What a reviewer and the customer's notice read about a held operation: no secrets, the account number masked. */
+function heldSummary(action: HeldOperationAction, p: Record<string, unknown>): string {
+  if (action === 'order') return `${String(p.side)} ${String(p.quantity)} ${String(p.symbol)} (${String(p.type)})`
+  if (action === 'destination_change') return `bank ${String(p.bankCode)}-${String(p.branchCode)} ****${String(p.accountNumber).slice(-3)}`
+  return `JPY ${String(p.amount)}`
 }
 
 /** The customer's brokerage API (A-2 … A-5): instruments, portfolio, deposits, orders, destinations, withdrawals. */
-export function brokerageRoutes(brokerage: BrokerageContext, options: { notices?: BrokerageNotices; destinationCoolingMs?: number } = {}): RouteModule {
+export function brokerageRoutes(
+  brokerage: BrokerageContext,
+  options: { notices?: BrokerageNotices; destinationCoolingMs?: number; gate?: RiskGate } = {},
+): RouteModule {
   const { store, clock, prices } = brokerage
   const notices = options.notices
   const tell = (kind: 'destination_added' | 'destination_removed' | 'withdrawal', details: (r: never) => Record<string, string | number>) =>
     notices === undefined ? undefined : async (r: unknown, customerId: string): Promise<void> => notices.send(customerId, kind, details(r as never))
+
+  /**
+   * Queues an order or destination change the risk engine held (C-5, C-6), once per
+   * Idempotency-Key like the operation itself; answers 202 with the review id. The customer is
+   * told, and the alert points at the hold.
+   */
+  const hold = (request: FastifyRequest, reply: FastifyReply, operation: string, action: 'order' | 'destination_change', payload: Record<string, unknown>) => {
+    const risk = request.risk
+    if (risk === undefined) throw new TypeError('a hold without a risk assessment')
+    request.accessNote = { ...request.accessNote, outcome: 'held', detail: { riskScore: risk.decision.score, riskAlert: risk.alertId } }
+    return idempotent(
+      brokerage,
+      request,
+      reply,
+      operation,
+      payload,
+      async (trx, customerId) => {
+        const h = await holdOperation(trx, brokerage.random, clock.now(), {
+          customerId,
+          action,
+          payload,
+          score: risk.decision.score,
+          reasons: risk.decision.reasons,
+        })
+        return { status: 'held' as const, reviewId: h.id, action, message: HELD_MESSAGE }
+      },
+      async (r, customerId) => {
+        if (risk.alertId !== null) await options.gate?.linkAlert(risk.alertId, r.reviewId)
+        await notices?.send(customerId, 'operation_held', { operation: action, summary: heldSummary(action, payload) })
+      },
+      202,
+    )
+  }
   return (app) => {
     app.get(
       '/v1/instruments',
@@ -228,9 +288,9 @@ export function brokerageRoutes(brokerage: BrokerageContext, options: { notices?
     app.post(
       '/v1/orders',
       {
-        config: { operation: 'order' },
+        config: { operation: 'order', holdable: true },
         schema: {
-          summary: 'Place a market or limit order; it executes against the simulated feed when it can',
+          summary: 'Place a market or limit order; it executes against the simulated feed when it can, unless the risk engine holds it for review (202)',
           headers: idempotencyHeaders,
           body: z.strictObject({
             symbol,
@@ -240,11 +300,12 @@ export function brokerageRoutes(brokerage: BrokerageContext, options: { notices?
             limitPrice: yen.optional(),
             tradingPassword,
           }),
-          response: { 201: orderSchema, ...errors },
+          response: { 201: orderSchema, 202: heldSchema, ...errors },
         },
       },
       async (request, reply) => {
         const { tradingPassword: _checkedByPolicy, ...order } = request.body
+        if (request.risk?.enforced === 'hold') return hold(request, reply, 'order', 'order', order)
         return idempotent(brokerage, request, reply, 'order', order, async (trx, customerId) =>
           publicOrder(await placeOrder(brokerage, trx, customerId, order)),
         )
@@ -254,8 +315,8 @@ export function brokerageRoutes(brokerage: BrokerageContext, options: { notices?
     app.post(
       '/v1/orders/:orderId/cancel',
       {
-        // Cancelling only ever protects the customer: a live session is enough.
-        config: { operation: 'order', policy: 'handler' },
+        // Cancelling only ever protects the customer: a live session is enough, and it is never held.
+        config: { operation: 'order', policy: 'handler', risk: 'skip' },
         schema: {
           summary: 'Cancel an open order and release what it reserved',
           headers: idempotencyHeaders,
@@ -285,9 +346,9 @@ export function brokerageRoutes(brokerage: BrokerageContext, options: { notices?
     app.post(
       '/v1/destinations',
       {
-        config: { operation: 'destination_change' },
+        config: { operation: 'destination_change', holdable: true },
         schema: {
-          summary: 'Register a bank account in the customer’s own name as a withdrawal destination',
+          summary: 'Register a bank account in the customer’s own name as a withdrawal destination, unless the risk engine holds the change for review (202)',
           headers: idempotencyHeaders,
           body: z.strictObject({
             bankCode: z.string().max(16),
@@ -298,11 +359,12 @@ export function brokerageRoutes(brokerage: BrokerageContext, options: { notices?
             tradingPassword,
             confirmation,
           }),
-          response: { 201: destinationSchema, ...errors },
+          response: { 201: destinationSchema, 202: heldSchema, ...errors },
         },
       },
       async (request, reply) => {
         const { tradingPassword: _checkedByPolicy, confirmation: _confirmed, ...destination } = request.body
+        if (request.risk?.enforced === 'hold') return hold(request, reply, 'destination-add', 'destination_change', destination)
         return idempotent(
           brokerage,
           request,
@@ -367,9 +429,9 @@ export function brokerageRoutes(brokerage: BrokerageContext, options: { notices?
     app.post(
       '/v1/withdrawals',
       {
-        config: { operation: 'withdrawal' },
+        config: { operation: 'withdrawal', holdable: true },
         schema: {
-          summary: 'Request a withdrawal to a registered destination; the amount is reserved at once',
+          summary: 'Request a withdrawal to a registered destination; the amount is reserved at once, and the withdrawal is approved or held for review',
           headers: idempotencyHeaders,
           body: z.strictObject({ destinationId: id, amount: yen, tradingPassword, confirmation }),
           response: { 201: withdrawalSchema, ...errors },
@@ -378,6 +440,8 @@ export function brokerageRoutes(brokerage: BrokerageContext, options: { notices?
       async (request, reply) => {
         const { tradingPassword: _checkedByPolicy, confirmation: _confirmed, ...withdrawal } = request.body
         let account = ''
+        let link: [alertId: string, reviewId: string] | undefined
+        const told = tell('withdrawal', (w: z.infer<typeof withdrawalSchema>) => ({ amount: w.amount, status: w.status, accountNumber: account }))
         return idempotent(
           brokerage,
           request,
@@ -385,11 +449,28 @@ export function brokerageRoutes(brokerage: BrokerageContext, options: { notices?
           'withdrawal',
           withdrawal,
           async (trx, customerId) => {
-            const w = await requestWithdrawal(brokerage, trx, customerId, withdrawal)
+            const risk = request.risk
+            const held = risk?.enforced === 'hold' ? risk : undefined
+            const w = await requestWithdrawal(brokerage, trx, customerId, withdrawal, held === undefined ? {} : { hold: `risk: ${held.decision.reasons[0]?.id ?? 'engine'}` })
+            if (held !== undefined) {
+              const h = await holdOperation(trx, brokerage.random, clock.now(), {
+                customerId,
+                action: 'withdrawal',
+                payload: { amount: w.amount, destinationId: w.destinationId },
+                withdrawalId: w.id,
+                score: held.decision.score,
+                reasons: held.decision.reasons,
+              })
+              request.accessNote = { ...request.accessNote, outcome: 'held', detail: { riskScore: held.decision.score, riskAlert: held.alertId, reviewId: h.id } }
+              if (held.alertId !== null) link = [held.alertId, h.id]
+            }
             account = (await getDestinationRow(trx, customerId, w.destinationId)).account_number
             return publicWithdrawal(w)
           },
-          tell('withdrawal', (w: z.infer<typeof withdrawalSchema>) => ({ amount: w.amount, status: w.status, accountNumber: account })),
+          async (w, customerId) => {
+            if (link !== undefined) await options.gate?.linkAlert(...link)
+            await told?.(w, customerId)
+          },
         )
       },
     )
@@ -397,8 +478,8 @@ export function brokerageRoutes(brokerage: BrokerageContext, options: { notices?
     app.post(
       '/v1/withdrawals/:withdrawalId/cancel',
       {
-        // Cancelling only ever protects the customer: a live session is enough.
-        config: { operation: 'withdrawal', policy: 'handler' },
+        // Cancelling only ever protects the customer: a live session is enough, and it is never held.
+        config: { operation: 'withdrawal', policy: 'handler', risk: 'skip' },
         schema: {
           summary: 'Cancel a withdrawal that has not been sent; the cash returns',
           headers: idempotencyHeaders,

@@ -66,7 +66,7 @@ export interface AccessLogOptions {
    * pool serves them in parallel, and 1 on SQLite, which has one connection.
    */
   readonly writeConcurrency?: number
-  /** Told about a batch that failed twice (the events stay buffered for the next flush). */
+  /** Told about a batch that failed twice (the events stay buffered for the next flush), or a listener that threw. */
   readonly onError?: (error: unknown, state: AccessLogStats) => void
   /** Told about every INSERT statement written, with its row count (metrics, and tests counting batches). */
   readonly onWrite?: (rows: number) => void
@@ -82,6 +82,21 @@ export interface AccessLogStats {
   readonly dropped: number
   /** Batches that failed after their retry since start. */
   readonly failures: number
+}
+
+/**
+ * Told, synchronously, of every change `AccessLog` makes to the history, so that an in-memory
+ * mirror (`AccessHistoryCache`) stays exactly what the table holds plus what is still buffered.
+ * Listeners must not throw; one that does is isolated (the others are still told) and the error
+ * is reported through `onError`.
+ */
+export interface AccessLogListener {
+  /** `record` accepted the event (it passed the checks and is in the buffer). */
+  recorded(event: AccessEvent): void
+  /** Events dropped from the buffer unwritten, because the database refused writes for too long. */
+  dropped(events: readonly AccessEvent[]): void
+  /** Retention is deleting every event before `cutoffMs` (told before the first DELETE). */
+  pruned(cutoffMs: number): void
 }
 
 /** An origin asked about; the fields given must all match on the same event. */
@@ -104,6 +119,10 @@ export interface OriginCustomer {
 
 type Row = Selectable<AccessEventsTable>
 type Column = 'customer_id' | 'ip' | 'network' | 'device_id'
+/** The columns an origin filters on. */
+export type OriginColumn = Exclude<Column, 'customer_id'>
+/** An origin as (column, stored value) pairs, all of which must match. */
+export type OriginFilter = readonly (readonly [OriginColumn, string])[]
 
 /**
  * The access history (C-1). `record` only appends to memory, so logging never slows a login; the
@@ -145,6 +164,7 @@ export class AccessLog {
   #closed = false
   /** The INSERT text per row count, compiled once by Kysely for this dialect. */
   readonly #insertSql = new Map<number, string>()
+  readonly #listeners = new Set<AccessLogListener>()
 
   constructor(options: AccessLogOptions) {
     const config = {
@@ -188,6 +208,7 @@ export class AccessLog {
     if (this.#closed) throw new MamoriError('UNAVAILABLE', 'the access log is closed')
     checkEvent(event)
     this.#buffer.push(event)
+    for (const listener of this.#listeners) this.#tell(() => listener.recorded(event))
     if (this.#buffer.length > this.#config.maxBuffered) this.#dropOldest()
     if (this.#buffer.length >= this.#config.batchSize && this.#failing === 0) {
       this.#background()
@@ -205,6 +226,16 @@ export class AccessLog {
     const run = this.#tail.then(() => this.#drain())
     this.#tail = run.catch(() => undefined)
     return run
+  }
+
+  /**
+   * Tells `listener` of every event recorded, dropped or pruned from now on; returns the function
+   * that stops it. Only this instance's changes are told: a second writer of the same table (another
+   * process, another `AccessLog`) is invisible here.
+   */
+  subscribe(listener: AccessLogListener): () => void {
+    this.#listeners.add(listener)
+    return () => void this.#listeners.delete(listener)
   }
 
   /** Flushes and stops the timer; later `record` calls throw UNAVAILABLE. */
@@ -284,14 +315,8 @@ export class AccessLog {
    * bucket must not vouch for anyone.
    */
   async seenBefore(customerId: string, origin: AccessOrigin, sinceMs: number, beforeMs: number): Promise<boolean> {
-    const where = originFilter(origin)
-    checkTime('sinceMs', sinceMs)
-    checkTime('beforeMs', beforeMs)
-    for (const [column, value] of where) {
-      if (column === 'ip' && parseIpAddress(value) === undefined) return false
-      if (column === 'network' && (value === 'net:invalid' || value === 'net:unknown')) return false
-    }
-    if (beforeMs <= sinceMs) return false
+    const where = vouchingFilter(origin, sinceMs, beforeMs)
+    if (where === null) return false
     await this.flush()
     let query = this.#store.db
       .selectFrom('access_events')
@@ -307,6 +332,7 @@ export class AccessLog {
   /** Deletes events older than `cutoffMs`, a chunk at a time; returns how many went. */
   async pruneOlderThan(cutoffMs: number): Promise<number> {
     checkTime('cutoffMs', cutoffMs)
+    for (const listener of this.#listeners) this.#tell(() => listener.pruned(cutoffMs))
     let deleted = 0
     for (;;) {
       const result = await this.#store.db
@@ -501,8 +527,18 @@ export class AccessLog {
 
   #dropOldest(): void {
     const excess = this.#buffer.length - this.#config.maxBuffered
-    this.#buffer.splice(0, excess)
+    const dropped = this.#buffer.splice(0, excess)
     this.#dropped += excess
+    for (const listener of this.#listeners) this.#tell(() => listener.dropped(dropped))
+  }
+
+  /** Runs one listener call; a listener's failure is reported and never reaches `record`'s caller. */
+  #tell(call: () => void): void {
+    try {
+      call()
+    } catch (err) {
+      this.#report(err)
+    }
   }
 
   #report(err: unknown): void {
@@ -609,8 +645,25 @@ function cleanText(key: string, value: string | null, nullable: boolean): void {
   if (withoutNul(value) !== value) throw new TypeError(`event.${key} contains a NUL character`)
 }
 
-function originFilter(origin: AccessOrigin): [Column, string][] {
-  const where: [Column, string][] = []
+/**
+ * What `seenBefore` filters on, after its argument checks; null when the answer is "not seen"
+ * without reading: an invalid address or a placeholder network (garbage shares one bucket, and a
+ * shared bucket must not vouch for anyone), or an empty window.
+ */
+export function vouchingFilter(origin: AccessOrigin, sinceMs: number, beforeMs: number): OriginFilter | null {
+  const where = originFilter(origin)
+  checkTime('sinceMs', sinceMs)
+  checkTime('beforeMs', beforeMs)
+  for (const [column, value] of where) {
+    if (column === 'ip' && parseIpAddress(value) === undefined) return null
+    if (column === 'network' && (value === 'net:invalid' || value === 'net:unknown')) return null
+  }
+  return beforeMs <= sinceMs ? null : where
+}
+
+/** An origin as column/value pairs in their stored form; TypeError for an empty or malformed origin. */
+export function originFilter(origin: AccessOrigin): OriginFilter {
+  const where: [OriginColumn, string][] = []
   if (origin.ip !== undefined) where.push(['ip', canonicalIp(origin.ip)])
   if (origin.network !== undefined) where.push(['network', origin.network])
   if (origin.deviceId !== undefined) where.push(['device_id', origin.deviceId])
@@ -620,16 +673,18 @@ function originFilter(origin: AccessOrigin): [Column, string][] {
 }
 
 /** The form `enrichAccess` stores: canonical text for an address, the input cut to 100 characters otherwise. */
-function canonicalIp(ip: string): string {
+export function canonicalIp(ip: string): string {
   if (typeof ip !== 'string') throw new TypeError('ip must be a string')
   return parseIpAddress(ip)?.text ?? withoutNul(ip.slice(0, 100))
 }
 
-function checkTime(name: string, ms: number): void {
+/** A time argument: a safe integer (ms), else a TypeError. */
+export function checkTime(name: string, ms: number): void {
   if (!Number.isSafeInteger(ms)) throw new TypeError(`${name} must be an integer (ms)`)
 }
 
-function checkLimit(limit: number): void {
+/** A query's row limit: an integer in [1, 100,000], else a TypeError. */
+export function checkLimit(limit: number): void {
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
     throw new TypeError(`limit must be an integer in [1, ${MAX_QUERY_LIMIT}]`)
   }

@@ -1,6 +1,7 @@
 export {
   ACCESS_ACTIONS,
   ACCESS_OUTCOMES,
+  accessEventId,
   enrichAccess,
   hashLoginId,
   isAccessAction,
@@ -15,4 +16,6 @@ export type {
   AccessOutcome,
 } from './AccessEvent.js'
 export { AccessLog, accessEventFromRow } from './AccessLog.js'
-export type { AccessLogOptions, AccessLogStats, AccessOrigin, OriginCustomer } from './AccessLog.js'
+export type { AccessLogListener, AccessLogOptions, AccessLogStats, AccessOrigin, OriginCustomer } from './AccessLog.js'
+export { AccessHistoryCache } from './AccessHistoryCache.js'
+export type { AccessHistoryCacheOptions, AccessHistoryCacheStats, WarmOptions, WarmResult } from './AccessHistoryCache.js'

@@ -107,18 +107,8 @@ export class DbTypologyContext implements TypologyContext {
    * symbol the broker does not list.
    */
   async instrument(symbol: string): Promise<InstrumentFacts | undefined> {
-    const row = await this.#store.db
-      .selectFrom('instruments')
-      .select(['symbol', 'segment', 'avg_daily_volume', 'base_price'])
-      .where('symbol', '=', text('symbol', symbol))
-      .executeTakeFirst()
-    if (row === undefined || !SEGMENTS.has(row.segment)) return undefined
-    return {
-      symbol: row.symbol,
-      segment: row.segment,
-      avgDailyVolume: Number(row.avg_daily_volume),
-      price: this.#priceOf(row.symbol, Number(row.base_price)),
-    }
+    const row = await readInstrumentRow(this.#store, symbol)
+    return row === undefined ? undefined : instrumentFactsAt(row, this.#prices, this.now)
   }
 
   /**
@@ -150,16 +140,43 @@ export class DbTypologyContext implements TypologyContext {
       .execute()
     return rows.map(fromRow).filter((e) => e.detail['symbol'] === symbol)
   }
+}
 
-  #priceOf(symbol: string, basePrice: number): number {
-    try {
-      return this.#prices.priceAt(symbol, this.now)
-    } catch {
-      // A listed instrument the feed does not price (a new listing): its reference price is the
-      // best figure there is, and far better than 0, which would make any quantity look small.
-      return basePrice
-    }
+/** What the typologies use of an instrument's row. Rows are only ever inserted (`seedInstruments`), never changed. */
+export interface InstrumentRow {
+  readonly symbol: string
+  readonly segment: InstrumentFacts['segment']
+  readonly avgDailyVolume: number
+  readonly basePrice: number
+}
+
+/** The instrument's row, or undefined for a symbol the broker does not list (or in no segment the typologies know). */
+export async function readInstrumentRow(store: Store, symbol: string): Promise<InstrumentRow | undefined> {
+  const row = await store.db
+    .selectFrom('instruments')
+    .select(['symbol', 'segment', 'avg_daily_volume', 'base_price'])
+    .where('symbol', '=', text('symbol', symbol))
+    .executeTakeFirst()
+  if (row === undefined || !SEGMENTS.has(row.segment)) return undefined
+  return {
+    symbol: row.symbol,
+    segment: row.segment,
+    avgDailyVolume: Number(row.avg_daily_volume),
+    basePrice: Number(row.base_price),
   }
+}
+
+/** The instrument's facts at `now`: its row, priced by the feed. */
+export function instrumentFactsAt(row: InstrumentRow, prices: MarketPrices, now: number): InstrumentFacts {
+  let price: number
+  try {
+    price = prices.priceAt(row.symbol, now)
+  } catch {
+    // A listed instrument the feed does not price (a new listing): its reference price is the
+    // best figure there is, and far better than 0, which would make any quantity look small.
+    price = row.basePrice
+  }
+  return { symbol: row.symbol, segment: row.segment, avgDailyVolume: row.avgDailyVolume, price }
 }
 
 /** LIKE with `!` as the escape character, which means the same on SQLite and PostgreSQL. */

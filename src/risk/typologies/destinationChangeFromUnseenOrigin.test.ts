@@ -116,6 +116,21 @@ describe.each(DIALECTS)('destinationChangeFromUnseenOrigin on $dialect', (dc) =>
     expect(await typology.evaluate(change, fx.context(T0))).toBeNull()
   })
 
+  it("flags high a new device on a new address of the customer's own ISP: a residential proxy", async () => {
+    const customerId = fx.unique('cus')
+    fx.record({ customerId, at: T0 - 30 * DAY, action: 'login', origin: ORIGINS.home })
+    const change = fx.event({
+      customerId,
+      at: T0,
+      action: 'destination_change',
+      origin: { ...ORIGINS.home, ip: '203.0.113.78', deviceId: 'dev_residential_proxy' },
+    })
+
+    const hit = await typology.evaluate(change, fx.context(T0))
+    expect(hit?.severity).toBe('high')
+    expect(hit?.reason).toContain("new address of the customer's network")
+  })
+
   it('does not flag a change from an address last used eleven months ago', async () => {
     const customerId = fx.unique('cus')
     fx.record({ customerId, at: T0 - 330 * DAY, action: 'login', origin: ORIGINS.cafe })

@@ -21,11 +21,12 @@ export interface DestinationChangeFromUnseenOriginOptions {
  * A withdrawal-destination change from an origin not seen for the customer in the past year
  * (C-3, C-5; seed 004). After the SBI incident (seed 000) the broker of seed 004 checked each of
  * 10,005 destination changes by matching the change's IP against the customer's past year of
- * access. An address alone is brittle (home lines are renumbered), so the change is flagged when
- * neither its address nor its network was used successfully in the familiarity window; on a
- * shared carrier network, where address and network are shared with strangers, only a familiar
- * device vouches. Critical when the device is new as well (or absent), high when the customer's
- * own device is on an unknown network (a hotel, a new ISP).
+ * access. An address alone is brittle (home lines are renumbered), so a known address vouches, and
+ * a new address on a known network vouches only together with a known device; on a shared carrier
+ * network, where address and network are shared with strangers, only a familiar device vouches.
+ * Critical when address, network and device are all new; high when the customer's own device is on
+ * an unknown network (a hotel, a new ISP) or a new device is on a new address of a known network
+ * (a residential proxy in the customer's ISP).
  */
 export function destinationChangeFromUnseenOrigin(
   options: DestinationChangeFromUnseenOriginOptions = {},
@@ -49,14 +50,20 @@ export function destinationChangeFromUnseenOrigin(
       if (shared && knownDevice) return null
       const knownNetwork =
         knownIp || (await isFamiliar(ctx, customerId, { network: event.network }, event.at, window))
-      if (knownNetwork && !shared) return null
+      // The customer's own device on a new address of their network (a renumbered home line) is them.
+      if (knownNetwork && !shared && knownDevice) return null
+      // A new device on a new address of the customer's large ISP is not: residential proxies rent
+      // exactly such addresses (seed 003's attackers used Japanese ones), so it is held as high.
+      const proxyLike = knownNetwork && !shared && !knownDevice
 
       const days = Math.round(window.lookbackMs / DAY_MS)
       const where = `${event.ip} (${event.network}${event.hosting ? ', hosting/VPN' : ''})`
       return {
         typology: 'destinationChangeFromUnseenOrigin',
-        severity: knownDevice ? 'high' : 'critical',
-        reason: knownNetwork
+        severity: knownDevice || proxyLike ? 'high' : 'critical',
+        reason: proxyLike
+          ? `destination change from ${where}, a new address of the customer's network, on a device never seen for this customer in ${days} days`
+          : knownNetwork
           ? `destination change from ${where}, a shared carrier network, on a device never seen for this customer in ${days} days`
           : `destination change from ${where}, never seen for this customer in ${days} days` +
             (knownDevice ? ' (on a known device)' : ''),

@@ -108,6 +108,14 @@ describe.each(DIALECTS)('newEnvironment on $dialect', (dc) => {
     ).toBeNull()
   })
 
+  it('flags only low a customer with no settled history, where everything is new and nothing is evidence', async () => {
+    const customerId = fx.unique('cus')
+    fx.record({ customerId, at: T0 - 2 * 86_400_000, action: 'login', origin: ORIGINS.home })
+    const hit = await typology.evaluate(fx.event({ customerId, at: T0, action: 'order', origin: ORIGINS.home }), fx.context(T0))
+    expect(hit?.severity).toBe('low')
+    expect(hit?.evidence.noHistory).toBe(true)
+  })
+
   it('names a user-agent family without versions', () => {
     expect(userAgentFamily({ browser: 'Chrome 124', os: 'Windows 10' })).toBe('Chrome on Windows')
     expect(userAgentFamily({ browser: 'Mobile Safari 17', os: 'Mac OS 10.15' })).toBe(

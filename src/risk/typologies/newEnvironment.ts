@@ -53,11 +53,24 @@ export function newEnvironment(options: NewEnvironmentOptions = {}): Typology {
       const countries = new Set<string>()
       const families = new Set<string>()
       const before = event.at - window.settleMs
+      let settled = 0
       for (const e of await ctx.history(event.customerId, event.at - window.lookbackMs, maxHistory)) {
         if (e.outcome !== 'success' || e.at >= before) continue
+        settled++
         if (e.country !== null) countries.add(e.country)
         const family = userAgentFamily(e)
         if (family !== null) families.add(family)
+      }
+      if (settled === 0) {
+        // A customer with no settled history (new this week, or back after a year): everything is
+        // "new", which says nothing about who is there. Low, one level more from hosting/VPN; the
+        // login model's no-history points already ask such a login for the strongest factor.
+        return {
+          typology: 'newEnvironment',
+          severity: event.hosting ? 'medium' : 'low',
+          reason: `${event.action} by a customer with no settled history to compare with (${event.network}${event.hosting ? ', hosting/VPN' : ''})`,
+          evidence: { deviceId: event.deviceId, network: event.network, country: event.country, noHistory: true, hosting: event.hosting },
+        }
       }
       const family = userAgentFamily(event)
       // Unknown is never familiar: a missing country or an unparseable user agent cannot vouch.

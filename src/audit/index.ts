@@ -1,0 +1,13 @@
+/** The tamper-evident audit log of staff actions and customer security events (BRIEF D-8); see docs/audit.md. */
+export { AuditLog } from './AuditLog.js'
+export type { AuditLogOptions, AuditFilter, AuditLogVerifyOptions } from './AuditLog.js'
+export { AUDIT_ACTIONS, isAuditAction } from './auditActions.js'
+export type { AuditAction } from './auditActions.js'
+export { checkAuditEntry, MAX_DETAIL_BYTES } from './AuditEntry.js'
+export type { AuditActor, AuditActorKind, AuditSubject, AuditValue, AuditDetail, AuditEntry, AuditRecord } from './AuditEntry.js'
+export { GENESIS_HASH, auditRowHash, auditRowMac, deriveAuditMacKey } from './auditHash.js'
+export type { AuditHashInput } from './auditHash.js'
+export { verifyAuditChain } from './verifyAuditChain.js'
+export type { AuditAnchor, AuditBreakReason, AuditCheck, AuditHead, AuditVerification, AuditVerifyOptions } from './verifyAuditChain.js'
+export { lockDownAuditRole } from './lockDownAuditRole.js'
+export type { AuditLockDown, AuditTablePrivileges } from './lockDownAuditRole.js'
