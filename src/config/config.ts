@@ -185,6 +185,16 @@ export const configSchema = z.strictObject({
       approvalTtlHours: z.coerce.number().int().positive().max(24 * 14).default(24),
     })
     .prefault({}),
+  monitor: z
+    .strictObject({
+      /**
+       * When the daily monitor (D-6) runs inside the server, as `HH:MM` Japan time, over the
+       * previous JST day; `off` leaves it to `mamori monitor run` (cron, another node). Running a
+       * day twice, or on several nodes, raises each finding once.
+       */
+      dailyAt: z.union([z.literal('off'), z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM (JST) or off')]).default('06:00'),
+    })
+    .prefault({}),
   review: z
     .strictObject({
       /**
@@ -248,6 +258,7 @@ const ENV_MAP: Readonly<Record<string, readonly [string, string]>> = {
   MAMORI_RISK_MODE: ['risk', 'mode'],
   MAMORI_RISK_HISTORY_CACHE: ['risk', 'historyCache'],
   MAMORI_REVIEW_TOKEN: ['review', 'token'],
+  MAMORI_MONITOR_DAILY_AT: ['monitor', 'dailyAt'],
 }
 
 export interface LoadConfigOptions {

@@ -31,6 +31,8 @@ export interface BuiltFrontDoor {
   readonly mailer: Mailer
   readonly policy: Policy
   readonly notices: SecurityNotices
+  /** Lifts a login lock (an approved account_unlock, D-2). */
+  readonly lockout: AccountLockout
   readonly deviceOf: (request: FastifyRequest) => Promise<string | null>
   readonly policyHook: (request: FastifyRequest) => Promise<void>
   close(): Promise<void>
@@ -124,6 +126,7 @@ export async function buildFrontDoor(
     devices,
     mailer,
     policy,
+    lockout,
     async deviceOf(request: FastifyRequest): Promise<string | null> {
       const header = request.headers[DEVICE_HEADER]
       const token = request.cookies[DEVICE_COOKIE] ?? (typeof header === 'string' ? header : undefined)

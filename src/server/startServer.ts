@@ -31,6 +31,9 @@ import { AuditLog } from '../audit/index.js'
 import { securityAuditOf } from './securityAudit.js'
 import { staffAuditHook, staffAuthHook } from '../http/staffAuth.js'
 import { staffRoutes } from '../http/routes/staff.js'
+import { staffOpsRoutes } from '../http/routes/staffOps.js'
+import { DailyMonitorScheduler } from '../investigate/index.js'
+import { ApprovalService, CaseService, builtInExecutors } from '../ops/index.js'
 import { CustomerView } from '../staff/customerView.js'
 import { StaffService } from '../staff/StaffService.js'
 
@@ -47,6 +50,11 @@ export interface RunningServer {
   readonly audit: AuditLog
   /** The review queue of held operations. */
   readonly review: ReviewService
+  /** Four-eyes requests (D-2). */
+  readonly approvals: ApprovalService
+  readonly cases: CaseService
+  /** The in-server daily monitor (D-6); undefined when monitor.dailyAt is off. */
+  readonly monitor: DailyMonitorScheduler | undefined
   /** Stops the jobs, drains requests, closes the database. */
   close(): Promise<void>
 }
@@ -161,6 +169,21 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
       revealsPerHour: config.staff.revealsPerHour,
       watchCustomersPerHour: config.staff.watchCustomersPerHour,
     })
+    const destinationCoolingMs = config.guards.destinationCoolingHours * 3_600_000
+    const approvals = new ApprovalService({
+      brokerage,
+      ttlMs: config.staff.approvalTtlHours * 3_600_000,
+      executors: {
+        ...builtInExecutors({
+          lockout: auth.lockout,
+          recoveryCoolingMs: config.auth.recoveryCoolingHours * 3_600_000,
+          destinationCoolingMs,
+          notices: auth.notices,
+        }),
+        role_change: async (db, payload) => ({ ...(await staff.setRole(db, payload.staffId, payload.role)) }),
+      },
+    })
+    const cases = new CaseService({ brokerage, sessions: auth.sessions, mailer: auth.mailer })
     const app = await buildApp({
       config,
       staffAuth: staffAuthHook(staff),
@@ -198,6 +221,7 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
         }),
         pageRoutes,
         staffRoutes({ staff, customers, review, audit, auditKey }),
+        staffOpsRoutes({ brokerage, staff, approvals, cases, audit, accessLog }),
         ...(config.review.token === undefined ? [] : [reviewRoutes(review, config.review.token)]),
         ...(config.demo.showOutbox ? [demoOutboxRoutes(store)] : []),
       ],
@@ -205,7 +229,23 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
     const jobs = [
       every(config.market.matchIntervalMs, () => matchOpenOrders(brokerage), logger, 'order matching'),
       every(config.withdrawals.sendIntervalMs, () => sendApprovedWithdrawals(brokerage), logger, 'withdrawal sending'),
+      // Four-eyes requests nobody decided in time are marked expired (they could not be approved anyway).
+      every(60_000, () => approvals.expireStale(), logger, 'approval expiry'),
     ]
+    const monitor =
+      config.monitor.dailyAt === 'off'
+        ? undefined
+        : new DailyMonitorScheduler({
+            store,
+            clock,
+            runAt: config.monitor.dailyAt,
+            monitor: { random, log: accessLog },
+            logger: {
+              info: (fields, message) => logger.info(fields, message),
+              error: (fields, message) => logger.error(fields, message),
+            },
+          })
+    monitor?.start()
     const address = await app.listen({ host: config.http.host, port: config.http.port })
     return {
       url: address,
@@ -217,7 +257,11 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
       review,
       staff,
       audit,
+      approvals,
+      cases,
+      monitor,
       async close(): Promise<void> {
+        await monitor?.stop()
         for (const job of jobs) await job.stop()
         await app.close()
         historyCache?.close()

@@ -8,7 +8,7 @@ import { consumeChallenge, insertChallenge, loadUsableChallenge } from '../auth/
 import { sessionHashOf } from '../auth/session/index.js'
 import { MamoriError } from '../errors/index.js'
 import { newId, type Clock, type Random } from '../runtime/index.js'
-import type { Database, StaffMembersTable, StaffRole, Store } from '../store/index.js'
+import type { Database, Db, StaffMembersTable, StaffRole, Store } from '../store/index.js'
 import { isStaffRole } from './permissions.js'
 
 /** Challenge purposes of staff ceremonies; customer ceremonies never accept them (and vice versa). */
@@ -266,7 +266,7 @@ export class StaffService {
    * Changes a member's role (the executor of an approved role_change, D-2) or disables them,
    * ending their sessions either way so the old rights stop at once.
    */
-  async setRole(trx: Transaction<Database>, staffId: string, role: StaffRole | 'disabled'): Promise<{ staffId: string; from: string; to: string }> {
+  async setRole(trx: Db, staffId: string, role: StaffRole | 'disabled'): Promise<{ staffId: string; from: string; to: string }> {
     const row = await trx.selectFrom('staff_members').select(['role', 'status']).where('id', '=', staffId).executeTakeFirst()
     if (row === undefined) throw new MamoriError('STAFF_NOT_FOUND', 'no such staff member')
     const now = this.#o.clock.now()

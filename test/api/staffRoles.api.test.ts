@@ -32,6 +32,36 @@ export const ROUTE_TABLE: readonly (readonly [string, readonly StaffRole[]])[] =
   ['GET /v1/staff/held', [AN, SV]],
   ['POST /v1/staff/held/{id}/release', [AN, SV]],
   ['POST /v1/staff/held/{id}/cancel', [AN, SV]],
+  ['GET /v1/staff/cases', [AN, SV]],
+  ['POST /v1/staff/cases', [AN, SV]],
+  ['GET /v1/staff/cases/{id}', [AN, SV]],
+  ['POST /v1/staff/cases/{id}/alerts', [AN, SV]],
+  ['POST /v1/staff/cases/{id}/notes', [AN, SV]],
+  ['POST /v1/staff/cases/{id}/close', [AN, SV]],
+  ['POST /v1/staff/cases/{id}/actions/{action}', [AN, SV]],
+  ['POST /v1/staff/cases/{id}/compensations', [AN, SV]],
+  ['GET /v1/staff/compensations', [SV, AU]],
+  ['GET /v1/staff/reports/compensation', [SV, AU]],
+  ['GET /v1/staff/pivots/origin', [AN, SV]],
+  ['GET /v1/staff/pivots/customers/{id}/timeline', [AN, SV]],
+  ['GET /v1/staff/pivots/customers/{id}/similar', [AN, SV]],
+  ['GET /v1/staff/pivots/symbols/{symbol}/buyers', [AN, SV]],
+  ['POST /v1/staff/scan', [AN, SV]],
+  ['POST /v1/staff/monitor/run', [AN, SV]],
+  // Support asks for what it cannot do alone; only a supervisor decides, and never their own.
+  ['POST /v1/staff/requests/customer-service', [S, AN]],
+  ['POST /v1/staff/requests/remediation', [AN, SV]],
+  ['GET /v1/staff/approvals', [SV]],
+  ['GET /v1/staff/approvals/{id}', [SV]],
+  ['POST /v1/staff/approvals/{id}/approve', [SV]],
+  ['POST /v1/staff/approvals/{id}/reject', [SV]],
+  // Admins manage staff and nothing about customers; a role change needs a second admin.
+  ['GET /v1/staff/members', [AD]],
+  ['POST /v1/staff/requests/role-change', [AD]],
+  ['GET /v1/staff/staff-approvals', [AD]],
+  ['GET /v1/staff/staff-approvals/{id}', [AD]],
+  ['POST /v1/staff/staff-approvals/{id}/approve', [AD]],
+  ['POST /v1/staff/staff-approvals/{id}/reject', [AD]],
   ['GET /v1/staff/audit', [AU]],
   ['GET /v1/staff/audit/verify', [AU]],
   // Last: it ends each role's session.
@@ -40,10 +70,17 @@ export const ROUTE_TABLE: readonly (readonly [string, readonly StaffRole[]])[] =
 
 /** A path with its parameters filled with well-formed ids that exist nowhere. */
 function concrete(path: string): string {
-  return path
-    .replace('{id}', path.includes('/held/') ? `hld_${'0'.repeat(32)}` : path.includes('/alerts/') ? `alr_${'0'.repeat(32)}` : 'cus_nobody')
-    .replace('{customerId}', 'cus_nobody')
-    .replace('{symbol}', '7203')
+  const zeros = '0'.repeat(32)
+  const id = path.includes('/held/')
+    ? `hld_${zeros}`
+    : path.includes('/alerts/')
+      ? `alr_${zeros}`
+      : path.includes('/cases/')
+        ? `case_${zeros}`
+        : path.includes('approvals/')
+          ? `apr_${zeros}`
+          : 'cus_nobody'
+  return path.replace('{id}', id).replace('{customerId}', 'cus_nobody').replace('{symbol}', '7203').replace('{action}', 'freeze')
 }
 
 describe('staff routes: each role allowed exactly what its table says', () => {

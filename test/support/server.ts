@@ -101,6 +101,7 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
       log: { level: 'silent', ...overrides.log },
       withdrawals: { sendIntervalMs: 0, ...overrides.withdrawals },
       market: { matchIntervalMs: 0, ...overrides.market },
+      monitor: { dailyAt: 'off', ...overrides.monitor },
       auth: { ...(opts.defaultPolicy === true ? {} : CORE_ONLY_AUTH), ...overrides.auth },
       policy: { ...(opts.defaultPolicy === true ? {} : CORE_ONLY_POLICY), ...overrides.policy },
       guards: { ...(opts.defaultPolicy === true ? {} : CORE_ONLY_GUARDS), ...overrides.guards },
