@@ -127,6 +127,9 @@ async function withdrawalLatencies(path: string, count: number, concurrency: num
       policy: { login: { anyOf: [['password']], maxAgeSeconds: 300 }, withdrawal: { anyOf: [['trading_password']], maxAgeSeconds: 60 } },
       secrets: { keyFile: join(path, '..', 'secret.key') },
       guards: { destinationCoolingHours: 0 },
+      // Every request is still decided (the cost is measured); from loopback with no history the
+      // enforced engine would step the login up and hold the withdrawals, which is not what this measures.
+      risk: { mode: 'shadow' },
     },
   })
   const server = await startServer(config)

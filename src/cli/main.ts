@@ -10,6 +10,7 @@ import { verifyLedger } from '../ledger/index.js'
 import { startServer } from '../server/index.js'
 import { migrate, openStore } from '../store/index.js'
 import { registerAuditCommands } from './audit.js'
+import { registerBenchCommand } from './bench.js'
 import { registerMonitorCommands } from './monitor.js'
 import { progressBar } from './progress.js'
 import { renderTable } from './table.js'
@@ -150,6 +151,7 @@ registerStaffCommands(program, () => config())
 registerMonitorCommands(program, () => config())
 
 registerScanCommands(program, () => config())
+registerBenchCommand(program)
 
 /** SQLite: delete the file and its WAL; PostgreSQL: drop the configured schema (never 'public'). */
 async function resetDatabase(cfg: FrozenConfig): Promise<void> {
