@@ -23,6 +23,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       dialect: z.enum(['sqlite', 'postgres']).default('sqlite'),
       sqlitePath: z.string().min(1).default('./data/mamori.db'),
+      /**
+       * SQLite page cache in MiB (default 256). The access history's indexes (customer, address,
+       * network, device, time) are written in random order; with SQLite's own 2 MiB cache each
+       * insert rereads index pages from the file and ingest slows as the history grows.
+       */
+      sqliteCacheMiB: z.coerce.number().int().min(2).max(65_536).optional(),
       postgresUrl: z.string().url().optional(),
       /** PostgreSQL schema Mamori's tables live in (created if missing). */
       postgresSchema: z
@@ -235,6 +241,7 @@ const ENV_MAP: Readonly<Record<string, readonly [string, string]>> = {
   MAMORI_TRUST_PROXY: ['http', 'trustProxy'],
   MAMORI_DB: ['database', 'dialect'],
   MAMORI_SQLITE_PATH: ['database', 'sqlitePath'],
+  MAMORI_SQLITE_CACHE_MIB: ['database', 'sqliteCacheMiB'],
   MAMORI_POSTGRES_URL: ['database', 'postgresUrl'],
   MAMORI_POSTGRES_SCHEMA: ['database', 'postgresSchema'],
   MAMORI_DB_POOL_SIZE: ['database', 'poolSize'],

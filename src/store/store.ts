@@ -55,7 +55,11 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     }
   }
   const db = new Kysely<Database>({
-    dialect: openSqlite({ path: config.sqlitePath, synchronous: config.sqliteSynchronous ?? 'full' }),
+    dialect: openSqlite({
+      path: config.sqlitePath,
+      synchronous: config.sqliteSynchronous ?? 'full',
+      ...(config.sqliteCacheMiB === undefined ? {} : { cacheMiB: config.sqliteCacheMiB }),
+    }),
   })
   return {
     db,

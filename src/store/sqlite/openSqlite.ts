@@ -7,7 +7,11 @@ export interface SqliteOptions {
   path: string
   /** FULL survives power loss; NORMAL survives a process crash only. */
   synchronous: 'full' | 'normal'
+  /** Page cache in MiB; default 256. */
+  cacheMiB?: number
 }
+
+export const DEFAULT_SQLITE_CACHE_MIB = 256
 
 /** The embedded default: one file, write-ahead logging, waits instead of failing on a busy lock. */
 export function openSqlite(options: SqliteOptions): SqliteDialect {
@@ -17,6 +21,8 @@ export function openSqlite(options: SqliteOptions): SqliteDialect {
   database.pragma(`synchronous = ${options.synchronous.toUpperCase()}`)
   database.pragma('busy_timeout = 5000')
   database.pragma('foreign_keys = ON')
+  database.pragma(`cache_size = -${Math.round((options.cacheMiB ?? DEFAULT_SQLITE_CACHE_MIB) * 1024)}`)
+  database.pragma('temp_store = MEMORY')
   return new SqliteDialect({ database })
 }
 
