@@ -66,7 +66,15 @@ export function checkPeriod(from: number, to: number): void {
       to,
     })
   }
+  // The history is kept a year; a longer period finds nothing more and would hold the database
+  // (one query per day) for as long as the caller likes.
+  if (to - from > MAX_PERIOD_MS) {
+    throw new MamoriError('SCAN_PERIOD_INVALID', `a scan covers at most ${MAX_PERIOD_MS / 86_400_000} days`, { field: 'to' })
+  }
 }
+
+/** The longest period one scan covers. */
+export const MAX_PERIOD_MS = 366 * 86_400_000
 
 function offsetMs(field: string, offset: string | undefined): number {
   if (offset === undefined || offset === 'Z') return 0

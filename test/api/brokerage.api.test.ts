@@ -1274,9 +1274,12 @@ describe.each(SERVER_DIALECTS)('the brokerage API over HTTP on %s', (dialect) =>
       expect(await withdrawals(ivy)).toHaveLength(1)
     })
 
-    it('refuses a new login with CUSTOMER_FROZEN', async () => {
-      const res = await client.post('/v1/auth/login', { loginId: ivy.loginId, password: ivy.loginPassword })
-      expectError(res, 423, 'CUSTOMER_FROZEN')
+    it('refuses a new password login with the same AUTH_FAILED as a wrong password (a frozen account confirms no stolen password)', async () => {
+      const right = await client.post('/v1/auth/login', { loginId: ivy.loginId, password: ivy.loginPassword })
+      const wrong = await client.post('/v1/auth/login', { loginId: ivy.loginId, password: 'not her password at all' })
+      expectError(right, 401, 'AUTH_FAILED')
+      expectError(wrong, 401, 'AUTH_FAILED')
+      expect(right.body).toEqual(wrong.body)
     })
 
     it('still lets the customer cancel a pending withdrawal, so the money stays with the broker', async () => {

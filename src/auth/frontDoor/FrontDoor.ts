@@ -89,8 +89,10 @@ export class FrontDoor {
       await d.throttle.recordFailure({ ip: env.ip, network: env.network, loginId })
       throw authFailed()
     }
-    if (this.#loginLocked(customer)) {
-      // The customer keeps login locked (B-6); the same answer whether or not the password was right.
+    if (this.#loginLocked(customer) || customer.status !== 'active') {
+      // The customer keeps login locked (B-6), or the account is frozen (usually because someone
+      // else got in): the same answer whether or not the password was right, so a frozen account
+      // does not confirm a stolen password. The customer's passkey login still says it is frozen.
       if (!passwordOk) await d.throttle.recordFailure({ ip: env.ip, network: env.network, loginId })
       throw authFailed()
     }
@@ -99,7 +101,6 @@ export class FrontDoor {
       await d.throttle.recordFailure({ ip: env.ip, network: env.network, loginId })
       throw authFailed()
     }
-    if (customer.status !== 'active') throw new MamoriError('CUSTOMER_FROZEN', 'this account is frozen; contact support')
     const flow = await d.flows.start({
       customerId: customer.id,
       operation: 'login',

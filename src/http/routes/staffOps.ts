@@ -449,7 +449,10 @@ export function staffOpsRoutes(deps: StaffOpsDeps): RouteModule {
           response: { 200: json, ...errors },
         },
       },
-      async (request) => fileRequest(request, 'role_change', { payload: { staffId: request.body.staffId, role: request.body.role }, reason: request.body.reason }),
+      async (request) => {
+        await deps.staff.get(request.body.staffId) // STAFF_NOT_FOUND before anything is filed
+        return fileRequest(request, 'role_change', { payload: { staffId: request.body.staffId, role: request.body.role }, reason: request.body.reason })
+      },
     )
 
     // ---- approvals: customer matters (supervisors) and staff matters (admins) ----
