@@ -16,6 +16,7 @@ import { progressBar } from './progress.js'
 import { renderTable } from './table.js'
 import { registerReviewCommands } from './review.js'
 import { registerScanCommands } from './scan.js'
+import { registerSimulateCommand } from './simulate.js'
 import { registerStaffCommands } from './staff.js'
 
 const program = new Command()
@@ -151,6 +152,7 @@ registerStaffCommands(program, () => config())
 registerMonitorCommands(program, () => config())
 
 registerScanCommands(program, () => config())
+registerSimulateCommand(program)
 registerBenchCommand(program)
 
 /** SQLite: delete the file and its WAL; PostgreSQL: drop the configured schema (never 'public'). */
