@@ -112,6 +112,20 @@ describe.each(DIALECTS)('liquidationFromNewEnvironment on $dialect', (dc) => {
     expect(await typology.evaluate(sell(customerId, ORIGINS.cafe, TOYOTA, 800), fx.context(T0))).toBeNull()
   })
 
+  it('flags the liquidation from an unknown device on an address never used inside the customer’s own ISP (a residential proxy)', async () => {
+    const customerId = await investor()
+    const proxy = { ...ORIGINS.home, ip: '203.0.113.77', deviceId: 'dev-attacker' }
+
+    expect(await typology.evaluate(sell(customerId, proxy, TOYOTA, 800), fx.context(T0))).toMatchObject({ typology: 'liquidationFromNewEnvironment' })
+  })
+
+  it('does not flag the liquidation from a new phone on the customer’s home address', async () => {
+    const customerId = await investor()
+    const newPhoneAtHome = { ...ORIGINS.home, deviceId: 'dev-new-phone' }
+
+    expect(await typology.evaluate(sell(customerId, newPhoneAtHome, TOYOTA, 800), fx.context(T0))).toBeNull()
+  })
+
   it('does not flag a small sale from a new environment', async () => {
     const customerId = await investor()
 

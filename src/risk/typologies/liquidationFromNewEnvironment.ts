@@ -1,5 +1,5 @@
 import type { AccessEvent } from '../events/index.js'
-import { environmentNovelty, familiarityWindow, type FamiliarityWindow } from './familiarity.js'
+import { environmentNovelty, familiarityWindow, isFamiliar, type FamiliarityWindow } from './familiarity.js'
 import { checkDuration, checkShare } from './optionChecks.js'
 import { holdingsBefore, orderFacts, orderValue, ordersInWindow, type InstrumentCache } from './orderFacts.js'
 import type { Typology, TypologyContext, TypologyHit } from './Typology.js'
@@ -47,8 +47,7 @@ export function liquidationFromNewEnvironment(options: LiquidationFromNewEnviron
       const customerId = event.customerId
       const order = orderFacts(event)
       if (customerId === null || order === undefined || order.side !== 'sell') return null
-      const novelty = await environmentNovelty(ctx, event, window)
-      if (!novelty.isNew) return null
+      if (!(await newForSelling(ctx, event, window))) return null
       const cache: InstrumentCache = new Map()
       const value = await orderValue(ctx, cache, order)
       if (value === undefined) return null
@@ -62,10 +61,10 @@ export function liquidationFromNewEnvironment(options: LiquidationFromNewEnviron
       let sells = 1
       for (const p of past) {
         if (p.order.side !== 'sell') continue
-        const key = `${p.event.deviceId ?? ''}\u0000${p.event.network}`
+        const key = `${p.event.deviceId ?? ''}\u0000${p.event.network}\u0000${p.event.ip}`
         let isNew = novel.get(key)
         if (isNew === undefined) {
-          isNew = environmentNovelty(ctx, p.event, window).then((n) => n.isNew)
+          isNew = newForSelling(ctx, p.event, window)
           novel.set(key, isNew)
         }
         if (await isNew) {
@@ -95,4 +94,17 @@ export function liquidationFromNewEnvironment(options: LiquidationFromNewEnviron
       }
     },
   })
+}
+
+/**
+ * Whether a sell comes from an environment new to the customer: device and network both unknown,
+ * or an unknown device on an address the customer never used, even inside their own provider's
+ * network. The second is a residential proxy on the victim's ISP (the 2025 wave rented Japanese
+ * home lines); a new phone at home keeps the home address and is not caught by it.
+ */
+async function newForSelling(ctx: TypologyContext, event: AccessEvent, window: FamiliarityWindow): Promise<boolean> {
+  const n = await environmentNovelty(ctx, event, window)
+  if (n.isNew) return true
+  if (!n.newDevice || event.customerId === null) return false
+  return !(await isFamiliar(ctx, event.customerId, { ip: event.ip }, event.at, window))
 }
