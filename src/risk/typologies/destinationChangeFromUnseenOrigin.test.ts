@@ -63,6 +63,17 @@ describe.each(DIALECTS)('destinationChangeFromUnseenOrigin on $dialect', (dc) =>
     })
   })
 
+  it('holds (high), not freezes, a change by a customer with no settled history: every origin is unseen for them', async () => {
+    const customerId = fx.unique('cus')
+    // Enrolled this week: a login from home three days ago is not settled yet.
+    fx.record({ customerId, at: T0 - 3 * 24 * 60 * MINUTE, action: 'login', origin: ORIGINS.home })
+    const change = fx.event({ customerId, at: T0, action: 'destination_change', origin: ORIGINS.beijing, detail: { destinationId: 'dst-first' } })
+
+    const hit = await typology.evaluate(change, fx.context(T0))
+
+    expect(hit).toMatchObject({ severity: 'high', reason: expect.stringContaining('no settled history') })
+  })
+
   it("flags high a change on the customer's own device from a network never seen (a hotel)", async () => {
     const customerId = customerWithHabits()
     const change = fx.event({ customerId, at: T0, action: 'destination_change', origin: ORIGINS.osakaHotel })

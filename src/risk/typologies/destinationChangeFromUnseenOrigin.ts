@@ -58,10 +58,16 @@ export function destinationChangeFromUnseenOrigin(
 
       const days = Math.round(window.lookbackMs / DAY_MS)
       const where = `${event.ip} (${event.network}${event.hosting ? ', hosting/VPN' : ''})`
+      // A customer with no settled history (enrolled this week, or back after a year) has nothing
+      // to compare with: every origin is "unseen". Held for a person to look at, not frozen — the
+      // freeze was catching honest new customers adding their first destination from home.
+      const unsettled = !knownDevice && !proxyLike && !(await hasSettledHistory(ctx, customerId, event.at, window))
       return {
         typology: 'destinationChangeFromUnseenOrigin',
-        severity: knownDevice || proxyLike ? 'high' : 'critical',
-        reason: proxyLike
+        severity: knownDevice || proxyLike || unsettled ? 'high' : 'critical',
+        reason: unsettled
+          ? `destination change from ${where} by a customer with no settled history to compare with`
+          : proxyLike
           ? `destination change from ${where}, a new address of the customer's network, on a device never seen for this customer in ${days} days`
           : knownNetwork
           ? `destination change from ${where}, a shared carrier network, on a device never seen for this customer in ${days} days`
@@ -82,4 +88,13 @@ export function destinationChangeFromUnseenOrigin(
       }
     },
   })
+}
+
+/** Whether the customer went through successfully at all within the familiarity window. */
+async function hasSettledHistory(ctx: TypologyContext, customerId: string, at: number, window: FamiliarityWindow): Promise<boolean> {
+  const before = at - window.settleMs
+  for (const e of await ctx.history(customerId, at - window.lookbackMs, 5_000)) {
+    if (e.outcome === 'success' && e.at < before) return true
+  }
+  return false
 }
