@@ -7,11 +7,14 @@ import type {
 } from '@simplewebauthn/server'
 
 /**
- * The simulator's software authenticator (a copy of test/support/softAuthenticator.ts, which src/
- * may not import): real WebAuthn responses — CBOR attestation objects, authenticator data,
- * DER-encoded ES256 signatures over authData || SHA-256(clientDataJSON) — that Mamori verifies
- * exactly as it would a browser's. Simulated customers hold their passkeys in it; a phishing page
- * can only make it sign for the phishing origin, as a real browser would.
+ * A software authenticator and client, for the simulator and the tests (test/support re-exports
+ * it): real WebAuthn responses — CBOR attestation objects, authenticator data, DER-encoded ES256
+ * signatures over authData || SHA-256(clientDataJSON) — that SimpleWebAuthn verifies exactly as it
+ * would a browser's. Nothing in the library is mocked.
+ *
+ * It plays the attacker as readily as the customer: it signs for whatever origin, RP ID, flags and
+ * counter it is told, and ignores allowCredentials/excludeCredentials, so security tests can build
+ * the responses a phishing page, a cloned key or a scripted client would send.
  */
 
 /** A credential held by the soft authenticator. `signCount` moves as assertions are made. */
