@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely'
 import type { AccessEventsTable, Dialect } from '../store/index.js'
+import { ACCESS_EVENT_COLUMNS } from '../risk/events/index.js'
 
 const DAY_MS = 86_400_000
 
@@ -56,31 +57,8 @@ const IPHONE = {
 } as const
 const SCRIPT = { ua: 'python-requests/2.24.0', browser: null, os: null, type: 'other' } as const
 
-/** The columns written, in the order of the bulk SELECT. */
-export const BULK_COLUMNS = [
-  'id',
-  'at',
-  'customer_id',
-  'login_id_hash',
-  'session_hash',
-  'action',
-  'outcome',
-  'ip',
-  'asn',
-  'asn_name',
-  'network',
-  'country',
-  'city',
-  'latitude',
-  'longitude',
-  'hosting',
-  'user_agent',
-  'browser',
-  'os',
-  'device_type',
-  'device_id',
-  'detail_json',
-] as const
+/** The columns written, in the order of the bulk SELECT: the access log's own. */
+export const BULK_COLUMNS = ACCESS_EVENT_COLUMNS
 
 const LOGIN_DETAIL = '{"route":"/v1/auth/login","status":200}'
 const ORDER_DETAIL = '{"route":"/v1/orders","status":201,"symbol":"7203","side":"buy","quantity":100}'

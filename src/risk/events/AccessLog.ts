@@ -15,7 +15,8 @@ import {
 const DAY_MS = 86_400_000
 /** SQLite's default SQLITE_MAX_VARIABLE_NUMBER (32766 since 3.32); PostgreSQL allows 65535. */
 const MAX_PARAMETERS = 32_766
-const COLUMNS = [
+/** The columns of access_events, in the order every bulk write lays them out. */
+export const ACCESS_EVENT_COLUMNS = [
   'id',
   'at',
   'customer_id',
@@ -40,7 +41,7 @@ const COLUMNS = [
   'detail_json',
 ] as const satisfies readonly (keyof AccessEventsTable)[]
 /** Rows per INSERT statement so that one statement stays under the parameter limit. */
-const ROWS_PER_STATEMENT = Math.floor(MAX_PARAMETERS / COLUMNS.length)
+const ROWS_PER_STATEMENT = Math.floor(MAX_PARAMETERS / ACCESS_EVENT_COLUMNS.length)
 /** Rows deleted per statement by retention, so a year's first prune does not hold the write lock for long. */
 const PRUNE_CHUNK = 5_000
 const MAX_QUERY_LIMIT = 100_000
@@ -482,7 +483,7 @@ export class AccessLog {
    * most of the difference between 20,000 and 100,000+ events/s).
    */
   #insert(events: readonly AccessEvent[]): CompiledQuery {
-    const parameters: unknown[] = new Array(events.length * COLUMNS.length)
+    const parameters: unknown[] = new Array(events.length * ACCESS_EVENT_COLUMNS.length)
     let k = 0
     for (const e of events) {
       parameters[k++] = e.id

@@ -15,7 +15,7 @@ export type {
   AccessInput,
   AccessOutcome,
 } from './AccessEvent.js'
-export { AccessLog, accessEventFromRow } from './AccessLog.js'
+export { ACCESS_EVENT_COLUMNS, AccessLog, accessEventFromRow } from './AccessLog.js'
 export type { AccessLogListener, AccessLogOptions, AccessLogStats, AccessOrigin, OriginCustomer } from './AccessLog.js'
 export { AccessHistoryCache } from './AccessHistoryCache.js'
 export type { AccessHistoryCacheOptions, AccessHistoryCacheStats, WarmOptions, WarmResult } from './AccessHistoryCache.js'
