@@ -1,12 +1,13 @@
 import type { MarketPrices } from '../brokerage/index.js'
 import { newId, type Clock, type Random } from '../runtime/index.js'
 import type { Store } from '../store/index.js'
-import type { Decision, Outcome, RiskEngine } from '../risk/engine/index.js'
-import { rbaFeaturesOf } from '../risk/engine/index.js'
+import type { Decision, DecisionReason, Outcome, RiskEngine } from '../risk/engine/index.js'
+import { rbaFeaturesOf, stricterOutcome } from '../risk/engine/index.js'
 import { enrichAccess, type AccessAction, type AccessDetail, type AccessEvent, type AccessLog } from '../risk/events/index.js'
 import type { IpIntel } from '../risk/intel/index.js'
 import type { RbaModel } from '../risk/model/index.js'
 import { DbTypologyContext, type TypologyContext } from '../risk/typologies/index.js'
+import { sessionMoved, sessionMovedReason } from './sessionBinding.js'
 
 /** How the engine's decisions act: 'enforce' applies them, 'shadow' records them and lets everything through. */
 export type RiskMode = 'enforce' | 'shadow'
@@ -22,6 +23,8 @@ export interface RiskRequest {
   readonly sessionHash: string | null
   /** The operation's fields, without secrets: amount, destination, symbol, side, quantity... */
   readonly detail: AccessDetail
+  /** The address the request's session was opened from (or last proved a passkey from); absent for logins. */
+  readonly sessionOriginIp?: string | null
 }
 
 /** The gate's answer for one operation. */
@@ -38,6 +41,12 @@ export interface Assessment {
   readonly symbolFrozen: boolean
   /** The alert raised for a decision that was not a plain allow, or a typology hit. */
   readonly alertId: string | null
+  /**
+   * The session is used from another network than it was opened from (see sessionMoved): the
+   * outcome is at least a step-up, and only a passkey proven now, from here, answers it — one
+   * proven earlier in the session was proven by the customer, not by whoever holds the cookie now.
+   */
+  readonly sessionMoved: boolean
 }
 
 export interface RiskGateDeps {
@@ -55,6 +64,13 @@ export interface RiskGateDeps {
   /** The context typologies read the world through, for the moment `now`; the database by default. */
   readonly contextAt?: (now: number) => TypologyContext
 }
+
+/** One alert per address per this long for failed login attempts. */
+const ATTEMPT_ALERT_EVERY_MS = 10 * 60_000
+/** Failed attempts scored at once; more are skipped (alert-only). */
+const ATTEMPTS_IN_FLIGHT = 4
+/** Addresses remembered for the alert interval; past it the memory starts again. */
+const ATTEMPT_ALERT_MEMORY = 100_000
 
 /** The typology whose hit on a buy freezes the symbol (C-6). */
 const PUMP_RING = 'pumpRing'
@@ -75,6 +91,9 @@ const NEW_ENVIRONMENT = 'newEnvironment'
 export class RiskGate {
   readonly #d: RiskGateDeps
   readonly #contextAt: (now: number) => TypologyContext
+  /** Address → when a failed attempt from it last raised an alert (see observeAttempt). */
+  readonly #attemptAlerted = new Map<string, number>()
+  #attemptsInFlight = 0
 
   constructor(deps: RiskGateDeps) {
     this.#d = deps
@@ -105,7 +124,9 @@ export class RiskGate {
       d.intel,
       d.random,
     )
-    const decision = await d.engine.decide(event, this.#contextAt(now))
+    const moved = request.sessionOriginIp !== undefined && sessionMoved(d.intel, request.sessionOriginIp, request.ip)
+    const scored = await d.engine.decide(event, this.#contextAt(now))
+    const decision = moved ? withSessionMoved(scored, sessionMovedReason(request.sessionOriginIp as string, event.ip)) : scored
     const newEnvironment = decision.reasons.some((r) => r.id === NEW_ENVIRONMENT)
     let enforced: Outcome = d.mode === 'enforce' ? decision.outcome : 'allow'
     let symbolFrozen = false
@@ -119,7 +140,37 @@ export class RiskGate {
       }
     }
     const alertId = await this.#alert(event, decision, enforced)
-    return Object.freeze({ decision, enforced, event, newEnvironment, symbolFrozen, alertId })
+    return Object.freeze({ decision, enforced, event, newEnvironment, symbolFrozen, alertId, sessionMoved: moved })
+  }
+
+  /**
+   * Scores a login attempt that did not open a session — a wrong password, an unknown login ID, a
+   * right password still waiting for its second factor — and raises an alert when the engine finds
+   * something (credential stuffing: many login IDs failing from one origin, C-3). Nothing is
+   * enforced here: the attempt has already been refused or challenged, and the throttles slow the
+   * run. Alert-only, so it is bounded rather than exact: one alert per address per
+   * ATTEMPT_ALERT_EVERY_MS (a run of ten thousand failures is one alert, not ten thousand), and
+   * attempts arriving while ATTEMPTS_IN_FLIGHT are being scored are skipped — a flood of failures
+   * must not turn the engine into its amplifier.
+   */
+  async observeAttempt(event: AccessEvent): Promise<string | null> {
+    const last = this.#attemptAlerted.get(event.ip)
+    if (last !== undefined && event.at - last < ATTEMPT_ALERT_EVERY_MS) return null
+    if (this.#attemptsInFlight >= ATTEMPTS_IN_FLIGHT) return null
+    this.#attemptsInFlight++
+    try {
+      const scored = await this.#d.engine.decide(event, this.#contextAt(event.at))
+      if (!scored.reasons.some((r) => r.source === 'typology')) return null
+      // A failed attempt names no customer by nature (an unknown login ID, or one not revealed): not a finding.
+      const decision = { ...scored, reasons: scored.reasons.filter((r) => r.id !== 'missing_customer') }
+      const again = this.#attemptAlerted.get(event.ip)
+      if (again !== undefined && event.at - again < ATTEMPT_ALERT_EVERY_MS) return null
+      if (this.#attemptAlerted.size >= ATTEMPT_ALERT_MEMORY) this.#attemptAlerted.clear()
+      this.#attemptAlerted.set(event.ip, event.at)
+      return await this.#alert(event, decision, 'deny')
+    } finally {
+      this.#attemptsInFlight--
+    }
   }
 
   /** The end of a symbol's buying freeze, or null when it is not frozen now. */
@@ -177,6 +228,17 @@ export class RiskGate {
       .execute()
     return id
   }
+}
+
+/** The decision made at least a passkey step-up, its reason first (it is what the analyst must see). */
+function withSessionMoved(decision: Decision, reason: DecisionReason): Decision {
+  const outcome = stricterOutcome(decision.outcome, 'step_up')
+  return Object.freeze({
+    outcome,
+    ...(outcome === 'step_up' ? { stepUp: 'passkey' as const } : {}),
+    score: decision.score,
+    reasons: Object.freeze([reason, ...decision.reasons]),
+  })
 }
 
 /**

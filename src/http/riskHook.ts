@@ -54,7 +54,8 @@ export interface RiskHookDeps {
  * been satisfied and before the handler runs, and acts on the outcome:
  * - allow: the handler runs;
  * - step up: the operation needs a passkey proven within `stepUpMaxAgeMs` (or bound to this very
- *   operation), else STEP_UP_REQUIRED naming it — the one factor a phishing relay cannot pass;
+ *   operation), else STEP_UP_REQUIRED naming it — the one factor a phishing relay cannot pass; a
+ *   session used from another network than its own needs one proven after the move;
  * - hold: routes that can hold (orders, destination additions, withdrawals) let the handler queue
  *   the operation for review; elsewhere RISK_REVIEW;
  * - deny: RISK_DENIED (SYMBOL_FROZEN for a buy of a frozen symbol from a new environment);
@@ -79,6 +80,7 @@ export function riskHook(deps: RiskHookDeps): (request: FastifyRequest) => Promi
       deviceId: customer.session.deviceId,
       sessionHash: customer.sessionHash,
       detail: accessDetailOf(request),
+      sessionOriginIp: customer.session.originIp,
     })
     request.risk = assessment
     const note = (outcome: 'step_up' | 'held' | 'denied' | 'frozen'): void => {
@@ -92,8 +94,10 @@ export function riskHook(deps: RiskHookDeps): (request: FastifyRequest) => Promi
       case 'allow':
         return
       case 'step_up': {
+        // A session moved to another network needs a passkey proven from here, now (the step-up
+        // re-binds it): the one the customer proved at login is no answer for whoever holds the cookie.
         const passkeyAt = customer.session.factors.passkey
-        const fresh = passkeyAt !== undefined && passkeyAt >= deps.clock.now() - deps.stepUpMaxAgeMs
+        const fresh = !assessment.sessionMoved && passkeyAt !== undefined && passkeyAt >= deps.clock.now() - deps.stepUpMaxAgeMs
         if (fresh || request.passkeyConfirmed) return
         // An enrolment session can only register a first passkey, which it has not got to step up
         // with; registering it without a phishing-resistant factor already freezes withdrawals and

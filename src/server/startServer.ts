@@ -209,7 +209,16 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
         clock,
         random,
         onLogin: (event) => riskGate.observeLogin(event),
-        onRecorded: securityAuditOf(audit, (err) => logger.error({ err }, 'audit append failed')),
+        onRecorded: (() => {
+          const auditOf = securityAuditOf(audit, (err) => logger.error({ err }, 'audit append failed'))
+          return (event, method) => {
+            auditOf(event, method)
+            // Attempts that opened no session never met the gate: score them for alerts (credential stuffing).
+            if (event.action === 'login_failed' || (event.action === 'login' && event.outcome !== 'success')) {
+              riskGate.observeAttempt(event).catch((err: unknown) => logger.error({ err }, 'scoring a failed login attempt failed'))
+            }
+          }
+        })(),
       }),
       routes: [
         authRoutes,

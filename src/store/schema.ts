@@ -147,6 +147,8 @@ export interface SessionsTable {
   factors_json: string | null
   /** 'customer' for portal/API sessions, 'phone_app' for the registered approval app. */
   kind: string | null
+  /** The address the session was opened from, or last proved a passkey from; null before 0010. */
+  origin_ip: string | null
 }
 
 export interface PasskeysTable {

@@ -9,7 +9,7 @@ import type { ApprovalStatus } from '../app-approval/index.js'
 import type { AuthFlow } from '../flow/index.js'
 import { dummyVerify, verifyPassword } from '../password/index.js'
 import { evaluatePolicy, type Factor, type FactorTimes, type PolicyOperation } from '../policy/index.js'
-import type { NewSession, ResolvedSession } from '../session/index.js'
+import type { NewSession, ResolvedSession, RotateOptions } from '../session/index.js'
 import type { FrontDoorDeps, LoginProgress, LoginRiskVerdict, RequestEnv } from './types.js'
 
 /** One answer for every refused login, whatever the reason (B-10: no user enumeration). */
@@ -279,7 +279,7 @@ export class FrontDoor {
     await d.passkeys.verifyRegistration({ challengeId, customerId, response, label: env.userAgent.slice(0, 60) || 'phone app' })
     if (!(await d.flows.complete(flow.idHash))) throw flowInvalid()
     await d.notices.send(customerId, 'factor_added', { factor: 'phone_app', ip: env.ip, userAgent: env.userAgent })
-    const session = await d.sessions.create(customerId, { deviceId: env.deviceId, factors: { passkey: d.clock.now() }, kind: 'phone_app' })
+    const session = await d.sessions.create(customerId, { deviceId: env.deviceId, factors: { passkey: d.clock.now() }, kind: 'phone_app', originIp: env.ip })
     return { session, customerId }
   }
 
@@ -312,7 +312,7 @@ export class FrontDoor {
     if (result.purpose !== 'phone_app') throw new MamoriError('PASSKEY_INVALID', 'this passkey is not the phone app’s')
     const customer = await this.#customerById(result.customerId)
     if (customer === undefined || customer.status !== 'active' || customer.locked_at !== null) throw authFailed()
-    const session = await d.sessions.create(result.customerId, { deviceId: env.deviceId, factors: { passkey: d.clock.now() }, kind: 'phone_app' })
+    const session = await d.sessions.create(result.customerId, { deviceId: env.deviceId, factors: { passkey: d.clock.now() }, kind: 'phone_app', originIp: env.ip })
     return { session, customerId: result.customerId }
   }
 
@@ -386,9 +386,14 @@ export class FrontDoor {
     return this.#d.passkeys.authenticationOptions({ customerId: session.customerId, purpose: `step_up:${operation}` })
   }
 
-  /** Verifies a step-up passkey and rotates the session (B-12); returns the new session. */
+  /**
+   * Verifies a step-up passkey and rotates the session (B-12); returns the new session. The session
+   * is re-bound to `ip`, the address the passkey was proven from: a customer whose phone moved from
+   * home Wi-Fi to the carrier proves it once and carries on.
+   */
   async stepUpPasskey(
     session: ResolvedSession,
+    ip: string,
     operation: PolicyOperation,
     challengeId: string,
     response: AuthenticationResponseJSON,
@@ -397,7 +402,7 @@ export class FrontDoor {
     if (result.customerId !== session.customerId || result.purpose !== 'login') {
       throw new MamoriError('PASSKEY_INVALID', 'passkey not accepted')
     }
-    return this.#rotate(session, { passkey: this.#d.clock.now() })
+    return this.#rotate(session, { passkey: this.#d.clock.now() }, { originIp: ip })
   }
 
   /** Verifies a TOTP code as a step-up factor and rotates the session. */
@@ -538,12 +543,13 @@ export class FrontDoor {
       deviceId: env.deviceId,
       factors: { password: now, email_code: now },
       kind: 'enrolment',
+      originIp: env.ip,
     })
     return { status: 'complete', session, kind: 'enrolment', customerId: customer.id }
   }
 
-  async #rotate(session: ResolvedSession, factors: FactorTimes): Promise<NewSession> {
-    const next = await this.#d.sessions.rotate(session.sessionHash, factors)
+  async #rotate(session: ResolvedSession, factors: FactorTimes, options: RotateOptions = {}): Promise<NewSession> {
+    const next = await this.#d.sessions.rotate(session.sessionHash, factors, options)
     if (next === undefined) throw new MamoriError('AUTH_REQUIRED', 'the session has ended')
     return next
   }
@@ -607,7 +613,7 @@ export class FrontDoor {
       await d.lockout.recordSuccess(d.store.db, customer.id)
       await d.devices.attachToCustomer(env.deviceId, customer.id)
       const kind = enrolment && !verdict.satisfied ? 'enrolment' : 'customer'
-      const session = await d.sessions.create(customer.id, { deviceId: env.deviceId, factors, kind })
+      const session = await d.sessions.create(customer.id, { deviceId: env.deviceId, factors, kind, originIp: env.ip })
       if (risk !== undefined && env.deviceCustomerId !== customer.id && customer.registered_devices_only !== 1) {
         // First login of this customer on this device (C-7): from a new environment, say where from.
         // (In registered-devices-only mode the device_add step has told them already.)

@@ -135,7 +135,7 @@ export class SecuritySettings {
     await this.#d.notices.send(session.customerId, 'factor_added', { factor: passkey.purpose === 'phone_app' ? 'phone app' : 'passkey', ip: env.ip, userAgent: env.userAgent })
     // Registration needed user verification on the new authenticator: it counts as a fresh passkey.
     const kind = session.kind === 'enrolment' && passkey.purpose === 'login' ? 'customer' : undefined
-    const next = await this.#d.sessions.rotate(session.sessionHash, passkey.purpose === 'login' ? { passkey: now } : {}, kind)
+    const next = await this.#d.sessions.rotate(session.sessionHash, passkey.purpose === 'login' ? { passkey: now } : {}, kind === undefined ? {} : { kind })
     if (next === undefined) throw new MamoriError('AUTH_REQUIRED', 'the session has ended')
     return { passkey: { id: passkey.id, purpose: passkey.purpose, label: passkey.label }, session: next }
   }

@@ -32,6 +32,8 @@ export interface ResolvedSession {
   /** 'customer' (portal, API), 'phone_app' (the registered approval app) or 'enrolment' (may only add a first passkey). */
   kind: SessionKind
   createdAt: number
+  /** The address the session was opened from, or last proved a passkey from; null when not recorded. */
+  originIp: string | null
 }
 
 export type SessionKind = 'customer' | 'phone_app' | 'enrolment'
@@ -40,6 +42,15 @@ export interface CreateSessionOptions {
   deviceId?: string | null
   factors?: FactorTimes
   kind?: SessionKind
+  /** The client address the session is opened from: the network it is bound to (see RiskGate). */
+  originIp?: string | null
+}
+
+/** How a rotation changes the session besides its id and factors. */
+export interface RotateOptions {
+  kind?: SessionKind
+  /** Re-binds the session to this address: only after a passkey proven from it. */
+  originIp?: string
 }
 
 const TOKEN_BYTES = 32
@@ -93,6 +104,7 @@ export class SessionService {
         device_id: options.deviceId ?? null,
         factors_json: JSON.stringify(options.factors ?? {}),
         kind: options.kind ?? 'customer',
+        origin_ip: options.originIp ?? null,
       })
       .execute()
     return { token, expiresAt }
@@ -101,9 +113,10 @@ export class SessionService {
   /**
    * Replaces the session with a new id carrying more factors (B-12: rotate at every step-up), so
    * an id observed before the step-up is worthless after it. The old id is revoked in the same
-   * transaction; device, kind and absolute expiry carry over. Undefined when the old one is not live.
+   * transaction; device, kind, origin and absolute expiry carry over unless `options` changes them.
+   * Undefined when the old one is not live.
    */
-  async rotate(sessionHash: string, addFactors: FactorTimes, kind?: SessionKind): Promise<NewSession | undefined> {
+  async rotate(sessionHash: string, addFactors: FactorTimes, options: RotateOptions = {}): Promise<NewSession | undefined> {
     const token = this.#random.bytes(TOKEN_BYTES).toString('base64url')
     const now = this.#clock.now()
     return this.#store.transaction(async (trx) => {
@@ -129,7 +142,8 @@ export class SessionService {
           revoked_at: null,
           device_id: old.device_id,
           factors_json: JSON.stringify(factors),
-          kind: kind ?? old.kind ?? 'customer',
+          kind: options.kind ?? old.kind ?? 'customer',
+          origin_ip: options.originIp ?? old.origin_ip,
         })
         .execute()
       return { token, expiresAt: Number(old.expires_at) }
@@ -145,7 +159,7 @@ export class SessionService {
     const sessionHash = sessionHashOf(token)
     const row = await this.#store.db
       .selectFrom('sessions')
-      .select(['customer_id', 'last_seen_at', 'expires_at', 'revoked_at', 'device_id', 'factors_json', 'kind', 'created_at'])
+      .select(['customer_id', 'last_seen_at', 'expires_at', 'revoked_at', 'device_id', 'factors_json', 'kind', 'created_at', 'origin_ip'])
       .where('id_hash', '=', sessionHash)
       .executeTakeFirst()
     if (row === undefined || row.revoked_at !== null) return undefined
@@ -173,6 +187,7 @@ export class SessionService {
       factors: parseFactorTimes(row.factors_json),
       kind: (row.kind ?? 'customer') as SessionKind,
       createdAt: Number(row.created_at),
+      originIp: row.origin_ip,
     }
   }
 

@@ -3,6 +3,7 @@ export type {
   CreateSessionOptions,
   NewSession,
   ResolvedSession,
+  RotateOptions,
   SessionKind,
   SessionServiceOptions,
 } from './SessionService.js'

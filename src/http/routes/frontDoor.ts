@@ -199,7 +199,7 @@ export function frontDoorRoutes(deps: FrontDoorRouteDeps): RouteModule {
 
     app.post('/v1/auth/step-up/passkey', { config: { operation: 'read' }, schema: { summary: 'Step up with a passkey; the session id rotates', body: z.strictObject({ operation, challengeId, response: webauthnResponse }), response: { 200: sessionSchema, ...errors } } }, async (request, reply) => {
       const b = request.body
-      return rotated(request, reply, await frontDoor.stepUpPasskey(customerOf(request).session, b.operation as PolicyOperation, b.challengeId, b.response as unknown as AuthenticationResponseJSON))
+      return rotated(request, reply, await frontDoor.stepUpPasskey(customerOf(request).session, request.ip, b.operation as PolicyOperation, b.challengeId, b.response as unknown as AuthenticationResponseJSON))
     })
 
     app.post('/v1/auth/confirm/options', { config: { operation: 'read' }, schema: { summary: 'Passkey challenge bound to one withdrawal or destination change (send the same fields you will submit)', body: z.strictObject({ operation: z.enum(BOUND_OPERATIONS), fields: z.record(z.string(), z.union([z.string().max(256), z.number(), z.boolean(), z.null()])) }), response: { 200: optionsSchema, ...errors } } }, async (request) => {

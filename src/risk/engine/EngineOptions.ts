@@ -73,15 +73,16 @@ export const LOGIN_ACTIONS: ReadonlySet<AccessAction> = new Set<AccessAction>(['
 /**
  * The default thresholds. Logins step up to a passkey from 40 points (an unfamiliar environment)
  * and are denied from 90 (a critical typology). Withdrawals and destination changes are held from
- * 50 (C-5: an origin unseen in a year) and freeze the account from 90. Orders hold from 60, so a
- * medium signal alone does not stop trading. Everything else steps up from 40 and holds from 70.
+ * 50 (C-5: an origin unseen in a year) and freeze the account from 90. Orders ask for a passkey
+ * from 30 (a medium signal: a sale from a new environment, which the customer answers with a touch
+ * and a relay cannot) and hold from 60. Everything else steps up from 40 and holds from 70.
  */
 export const DEFAULT_THRESHOLDS: Readonly<Partial<Record<ThresholdKey, ThresholdProfile>>> = Object.freeze({
   login: Object.freeze({ step_up: 40, deny: 90, stepUpFactor: 'passkey', onError: 'deny' }),
   login_failed: Object.freeze({ step_up: 40, deny: 90, stepUpFactor: 'passkey', onError: 'deny' }),
   withdrawal: Object.freeze({ hold: 50, freeze: 90, onError: 'hold' }),
   destination_change: Object.freeze({ hold: 50, freeze: 90, onError: 'hold' }),
-  order: Object.freeze({ hold: 60, freeze: 90, onError: 'hold' }),
+  order: Object.freeze({ step_up: 30, hold: 60, freeze: 90, stepUpFactor: 'passkey', onError: 'hold' }),
   default: Object.freeze({ step_up: 40, hold: 70, stepUpFactor: 'passkey', onError: 'hold' }),
 } satisfies Partial<Record<ThresholdKey, ThresholdProfile>>)
 

@@ -90,13 +90,14 @@ describe('RiskEngine.decide on money and trading', () => {
     expect((await e.decide(accessEvent('destination_change', 'cus-0', HOME), ctx())).outcome).toBe('allow')
   })
 
-  it('holds an order from 60 points and lets a medium signal trade', async () => {
+  it('holds an order from 60 points, asks a medium signal for a passkey and lets a low one trade', async () => {
     expect(
       (await engine([fixedTypology('r', ['order'], 'high')]).decide(accessEvent('order', 'cus-0'), ctx()))
         .outcome,
     ).toBe('hold')
+    expect(await engine([fixedTypology('r', ['order'], 'medium')]).decide(accessEvent('order', 'cus-0'), ctx())).toMatchObject({ outcome: 'step_up', stepUp: 'passkey' })
     expect(
-      (await engine([fixedTypology('r', ['order'], 'medium')]).decide(accessEvent('order', 'cus-0'), ctx()))
+      (await engine([fixedTypology('r', ['order'], 'low')]).decide(accessEvent('order', 'cus-0'), ctx()))
         .outcome,
     ).toBe('allow')
   })

@@ -126,10 +126,20 @@ describe.each(DIALECTS)('liquidationFromNewEnvironment on $dialect', (dc) => {
     expect(await typology.evaluate(sell(customerId, newPhoneAtHome, TOYOTA, 800), fx.context(T0))).toBeNull()
   })
 
-  it('does not flag a small sale from a new environment', async () => {
+  it('a small sale from a new environment is medium (a step-up), not high (a hold); with stepUpShare above its share, nothing', async () => {
     const customerId = await investor()
 
-    expect(await typology.evaluate(sell(customerId, ORIGINS.beijing, SONY, 100), fx.context(T0))).toBeNull()
+    expect(await typology.evaluate(sell(customerId, ORIGINS.beijing, SONY, 100), fx.context(T0))).toMatchObject({ severity: 'medium', evidence: { sellOrders: 1 } })
+    expect(await liquidationFromNewEnvironment({ stepUpShare: 0.2 }).evaluate(sell(customerId, ORIGINS.beijing, SONY, 100), fx.context(T0))).toBeNull()
+    expect(await liquidationFromNewEnvironment({ stepUpShare: 1 }).evaluate(sell(customerId, ORIGINS.beijing, SONY, 100), fx.context(T0))).toBeNull()
+  })
+
+  it('a small first sale from a residential proxy on the victim’s ISP is medium; the same small sale from home is nothing', async () => {
+    const customerId = await investor()
+    const proxy = { ...ORIGINS.home, ip: '203.0.113.77', deviceId: 'dev-attacker' }
+
+    expect(await typology.evaluate(sell(customerId, proxy, SONY, 100), fx.context(T0))).toMatchObject({ severity: 'medium' })
+    expect(await typology.evaluate(sell(customerId, ORIGINS.home, SONY, 100), fx.context(T0))).toBeNull()
   })
 
   it('does not count the customer’s own sales from home towards the new environment’s share', async () => {
@@ -149,7 +159,8 @@ describe.each(DIALECTS)('liquidationFromNewEnvironment on $dialect', (dc) => {
     })
     await fx.take(customerId, TOYOTA, 500)
 
-    expect(await typology.evaluate(sell(customerId, ORIGINS.beijing, TOYOTA, 300), fx.context(T0))).toBeNull()
+    // 300 of the 400 Toyota left plus Sony: below the liquidation share once home's sale is not counted.
+    expect(await typology.evaluate(sell(customerId, ORIGINS.beijing, TOYOTA, 300), fx.context(T0))).toMatchObject({ severity: 'medium', evidence: { sellOrders: 1 } })
   })
 
   it('does not flag a sell order it cannot value, nor buys', async () => {

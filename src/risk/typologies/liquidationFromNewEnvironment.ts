@@ -13,6 +13,14 @@ export interface LiquidationFromNewEnvironmentOptions {
    * 0.7: "most of the holdings"; rebalancing sells a part, a takeover sells everything it can.
    */
   readonly minShare?: number
+  /**
+   * Below `minShare`, a sale from a new environment of at least this share is still a medium hit:
+   * enough for the order profile's step-up (a passkey), not for a hold. Default 0: the attacker's
+   * first partial sale is the one that must not execute (the simulator's sbi-2020+approves-once
+   * sold a sixth of six portfolios before the cumulative share reached `minShare`), and for the
+   * customer on a new phone a passkey touch is the whole cost. 1 turns it off.
+   */
+  readonly stepUpShare?: number
   /** Default 24 h: seed 003's sales ran within a session; a day joins sales split across logins. */
   readonly windowMs?: number
   /** Which history makes an environment familiar; defaults in `FamiliarityWindow`. */
@@ -22,7 +30,8 @@ export interface LiquidationFromNewEnvironmentOptions {
 /**
  * Liquidation from a new environment (C-3, C-6; seeds 000 and 003): sell orders from
  * environments new to the customer (device and network both unfamiliar) that together sell at
- * least `minShare` of the holdings within the window. The SBI attacker (seed 000) sold the
+ * least `minShare` of the holdings within the window — high, which holds the order. A smaller
+ * sale from such an environment (at least `stepUpShare`) is medium, which asks for a passkey. The SBI attacker (seed 000) sold the
  * victims' securities before withdrawing; the 2025 wave (seed 003) sold them to fund the pump.
  * The order being evaluated is taken as not yet executed (the trading guard runs before
  * execution), so its shares are still in today's holdings; earlier sells and buys of the window
@@ -34,9 +43,11 @@ export interface LiquidationFromNewEnvironmentOptions {
 export function liquidationFromNewEnvironment(options: LiquidationFromNewEnvironmentOptions = {}): Typology {
   const config = Object.freeze({
     minShare: options.minShare ?? 0.7,
+    stepUpShare: options.stepUpShare ?? 0,
     windowMs: options.windowMs ?? 24 * HOUR_MS,
   })
   checkShare('minShare', config.minShare)
+  if (!(config.stepUpShare >= 0 && config.stepUpShare <= 1)) throw new RangeError('stepUpShare must be between 0 and 1')
   checkDuration('windowMs', config.windowMs)
   const window = familiarityWindow(options.familiarity)
 
@@ -73,14 +84,16 @@ export function liquidationFromNewEnvironment(options: LiquidationFromNewEnviron
         }
       }
       const share = Math.min(1, sold / before)
-      if (share < config.minShare) return null
+      const liquidation = share >= config.minShare
+      if (!liquidation && (share < config.stepUpShare || config.stepUpShare >= 1)) return null
       const percent = Math.round(share * 100)
       return {
         typology: 'liquidationFromNewEnvironment',
-        severity: 'high',
+        severity: liquidation ? 'high' : 'medium',
         reason:
           `${sells} sell order${sells === 1 ? '' : 's'} from new environments in ${Math.round(config.windowMs / HOUR_MS)} h ` +
-          `would sell ${percent}% of the holdings (¥${Math.round(sold).toLocaleString('en-US')} of ¥${Math.round(before).toLocaleString('en-US')})`,
+          `would sell ${percent}% of the holdings (¥${Math.round(sold).toLocaleString('en-US')} of ¥${Math.round(before).toLocaleString('en-US')})` +
+          (liquidation ? '' : ': not yet a liquidation, but a sale from an environment new to the customer'),
         evidence: {
           symbol: order.symbol,
           orderValue: Math.round(value),

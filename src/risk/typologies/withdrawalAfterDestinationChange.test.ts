@@ -175,4 +175,19 @@ describe.each(DIALECTS)('withdrawalAfterDestinationChange on $dialect', (dc) => 
 
     expect(await typology.evaluate(withdrawal, fx.context(T0))).toBeNull()
   })
+
+  it('does not flag the customer withdrawing from their own phone a week after changing it at home; a phone first seen after the change is still another origin', async () => {
+    const customerId = fx.unique('cus')
+    fx.recordHabit(customerId, [ORIGINS.home, ORIGINS.phone])
+    fx.record({ customerId, at: T0 - 8 * DAY, action: 'destination_change', origin: ORIGINS.home, detail: { destinationId: 'dst-new-bank' } })
+    const fromPhone = fx.event({ customerId, at: T0, action: 'withdrawal', origin: ORIGINS.phone, detail: { destinationId: 'dst-new-bank' } })
+    expect(await typology.evaluate(fromPhone, fx.context(T0))).toBeNull()
+
+    const newcomer = fx.unique('cus')
+    fx.record({ customerId: newcomer, at: T0 - 8 * DAY, action: 'destination_change', origin: ORIGINS.home, detail: { destinationId: 'dst-forged' } })
+    // The attacker's phone, first used the day after the change: not the customer's before it.
+    fx.record({ customerId: newcomer, at: T0 - 7 * DAY, action: 'login', origin: ORIGINS.phone })
+    const later = fx.event({ customerId: newcomer, at: T0, action: 'withdrawal', origin: ORIGINS.phone, detail: { destinationId: 'dst-forged' } })
+    expect(await typology.evaluate(later, fx.context(T0))).toMatchObject({ severity: 'high', evidence: { otherOrigin: true } })
+  })
 })

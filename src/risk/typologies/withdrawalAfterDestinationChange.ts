@@ -1,5 +1,6 @@
 import type { AccessEvent } from '../events/index.js'
 import { checkCount, checkDuration } from './optionChecks.js'
+import { familiarityWindow, isFamiliar, type FamiliarityWindow } from './familiarity.js'
 import { isPlaceholderNetwork } from './sharedNetworks.js'
 import type { Typology, TypologyContext, TypologyHit } from './Typology.js'
 
@@ -23,6 +24,8 @@ export interface WithdrawalAfterDestinationChangeOptions {
   readonly originWindowMs?: number
   /** Events of the customer read over `originWindowMs`. Default 5,000. */
   readonly maxHistory?: number
+  /** Which history makes the withdrawal's device the customer's own; defaults in `FamiliarityWindow`. */
+  readonly familiarity?: Partial<FamiliarityWindow>
 }
 
 /**
@@ -31,8 +34,9 @@ export interface WithdrawalAfterDestinationChangeOptions {
  * the attackers had just registered; seed 004's broker now compares the origins of destination
  * changes and withdrawals daily). The change is matched by `detail.destinationId`; a change or
  * withdrawal that does not say which destination is assumed to match. Changes that went through
- * or were held (a held change may be released) count. High for either condition, critical for
- * both.
+ * or were held (a held change may be released) count. A device the customer had used (settled,
+ * see `FamiliarityWindow`) before the change is theirs, not another origin. High for either
+ * condition, critical for both.
  */
 export function withdrawalAfterDestinationChange(
   options: WithdrawalAfterDestinationChangeOptions = {},
@@ -45,6 +49,7 @@ export function withdrawalAfterDestinationChange(
   checkDuration('windowMs', config.windowMs)
   checkDuration('originWindowMs', config.originWindowMs)
   checkCount('maxHistory', config.maxHistory)
+  const window = familiarityWindow(options.familiarity)
 
   return Object.freeze({
     id: 'withdrawalAfterDestinationChange',
@@ -64,7 +69,13 @@ export function withdrawalAfterDestinationChange(
         if (destinationId !== null && changed !== null && changed !== destinationId) continue
         const age = event.at - change.at
         const recent = age < config.windowMs
-        const otherOrigin = age < config.originWindowMs && !sameOrigin(change, event)
+        // Another origin than the change's, unless it is a device the customer already used well
+        // before the change: the customer who adds a destination on the PC at home and withdraws
+        // from their phone on the carrier a week later (the simulator found such withdrawals held).
+        const otherOrigin =
+          age < config.originWindowMs &&
+          !sameOrigin(change, event) &&
+          !(event.deviceId !== null && (await isFamiliar(ctx, event.customerId, { deviceId: event.deviceId }, change.at, window)))
         const score = (recent ? 2 : 0) + (otherOrigin ? 1 : 0)
         if (score > 0 && (best === undefined || score > best.score))
           best = { change, recent, otherOrigin, score }

@@ -9,6 +9,7 @@ import * as m0006 from './0006_staff.js'
 import * as m0007 from './0007_ops.js'
 import * as m0008 from './0008_investigate.js'
 import * as m0009 from './0009_scan_indexes.js'
+import * as m0010 from './0010_session_origin.js'
 
 export interface VersionedMigration {
   name: string
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly VersionedMigration[] = [
   { name: '0007_ops', up: m0007.up },
   { name: '0008_investigate', up: m0008.up },
   { name: '0009_scan_indexes', up: m0009.up },
+  { name: '0010_session_origin', up: m0010.up },
 ]
