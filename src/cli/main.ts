@@ -5,6 +5,8 @@ import pg from 'pg'
 import { buildInstrumentCatalog, PriceFeed } from '../brokerage/reference/index.js'
 import { loadConfig, type FrozenConfig } from '../config/index.js'
 import { DEMO_LOGIN, seedDemo } from '../demo/seedDemo.js'
+import { SCENARIOS } from '../simulate/index.js'
+import { replayScenario } from './replay.js'
 import { isMamoriError } from '../errors/index.js'
 import { verifyLedger } from '../ledger/index.js'
 import { startServer } from '../server/index.js'
@@ -78,6 +80,11 @@ program
     }
   })
 
+function replayScenarioId(v: string): string {
+  if (SCENARIOS.some((s) => s.id === v || s.family === v)) return v
+  throw new InvalidArgumentError(`unknown scenario; one of: ${[...new Set(SCENARIOS.flatMap((s) => [s.family, s.id]))].join(', ')}`)
+}
+
 program
   .command('demo')
   .description('create (or with --reset, recreate) a demo database with customers, holdings and history, and serve it')
@@ -88,7 +95,13 @@ program
   .option('--no-serve', 'only build the database')
   .option('--host <host>', 'listen address')
   .option('--port <port>', 'listen port', int('port', 0, 65535))
-  .action(async (o: { customers: number; days: number; seed: number; reset?: boolean; serve: boolean; host?: string; port?: number }) => {
+  .option('--replay <scenario>', `instead: play one attack scenario live against a demo broker and narrate where it is stopped (${[...new Set(SCENARIOS.map((s) => s.id))].join(', ')})`, replayScenarioId)
+  .option('--pace <ms>', 'with --replay: real milliseconds between two attacker requests', int('pace', 0, 60_000), 1200)
+  .action(async (o: { customers: number; days: number; seed: number; reset?: boolean; serve: boolean; host?: string; port?: number; replay?: string; pace: number }) => {
+    if (o.replay !== undefined) {
+      await replayScenario({ scenario: o.replay, paceMs: o.pace, seed: o.seed, customers: Math.min(o.customers, 200) })
+      return
+    }
     // Demo data is only written into an empty database; --reset is the one way to delete one.
     // The review queue's API needs a token; the demo makes one per run unless one is configured.
     const reviewToken = process.env.MAMORI_REVIEW_TOKEN ?? randomBytes(24).toString('base64url')

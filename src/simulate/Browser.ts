@@ -26,6 +26,15 @@ export class RequestCounter {
   }
 }
 
+/** One request as a person watching a replay sees it (`mamori demo --replay`). */
+export interface WatchedCall {
+  readonly method: string
+  readonly path: string
+  readonly ip: string
+  readonly status: number
+  readonly code: string | undefined
+}
+
 export interface CallOptions {
   /** Sends `Authorization: Bearer <token>`; defaults to the browser's current session. */
   readonly token?: string | null
@@ -45,6 +54,8 @@ export class Browser {
   origin: Origin
   deviceToken: string | undefined
   token: string | undefined
+  /** Told of every answer this browser gets, and awaited (a live replay paces itself here). */
+  watch: ((call: WatchedCall) => Promise<void>) | undefined
   readonly #baseUrl: string
   readonly #counter: RequestCounter
 
@@ -91,11 +102,13 @@ export class Browser {
     const issued = json.deviceToken
     if (typeof issued === 'string') this.deviceToken = issued
     const error = json.error as { code?: unknown; details?: unknown } | undefined
-    return {
+    const reply: Reply<T> = {
       status: res.status,
       body: json as T,
       code: typeof error?.code === 'string' ? error.code : undefined,
       details: error?.details !== null && typeof error?.details === 'object' ? (error.details as Record<string, unknown>) : undefined,
     }
+    if (this.watch !== undefined) await this.watch({ method, path, ip: this.origin.ip, status: res.status, code: reply.code })
+    return reply
   }
 }

@@ -1,7 +1,7 @@
 import type { ManualClock } from '../runtime/index.js'
 import { SeededRandom } from '../runtime/index.js'
 import type { RunningServer } from '../server/index.js'
-import { Browser, type Origin, type RequestCounter } from './Browser.js'
+import { Browser, type Origin, type RequestCounter, type WatchedCall } from './Browser.js'
 import type { BrokerOperations } from './BrokerOperations.js'
 import type { FrictionLog } from './Friction.js'
 import type { Address, NetworkAtlas, NetworkSpec } from './networks.js'
@@ -47,6 +47,8 @@ export interface World {
   readonly victims: Map<number, number>
   /** The broker's support desk (unfreezes an honest customer who calls in). */
   support: BrokerOperations | undefined
+  /** Told of every attacker request, by scenario (a live replay); absent in a measuring run. */
+  readonly watch?: (scenarioId: string, call: WatchedCall) => Promise<void>
 }
 
 /** A new browser at `origin`. */

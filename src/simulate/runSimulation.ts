@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { matchOpenOrders, sendApprovedWithdrawals } from '../brokerage/index.js'
 import { loadConfig } from '../config/index.js'
 import { ManualClock, SeededRandom } from '../runtime/index.js'
-import { startServer } from '../server/index.js'
+import { startServer, type RunningServer } from '../server/index.js'
 import { AttackLog } from './AttackLog.js'
-import { Browser, RequestCounter } from './Browser.js'
+import { Browser, RequestCounter, type WatchedCall } from './Browser.js'
 import { BrokerOperations } from './BrokerOperations.js'
 import { Customer } from './Customer.js'
 import { FrictionLog } from './Friction.js'
@@ -36,6 +36,10 @@ export interface SimulationOptions {
   readonly onPhase?: (line: string) => void
   /** Leave the run's SQLite database in place (its path is reported through onPhase) for investigating a result. */
   readonly keepDatabase?: boolean
+  /** Told of every attacker request as it is answered, and awaited: a live replay prints and paces here. */
+  readonly watch?: (scenarioId: string, call: WatchedCall) => Promise<void>
+  /** Called with the server and the scorecard after the run, before the server closes (a replay reads the alerts here). */
+  readonly afterRun?: (server: RunningServer, card: Scorecard) => Promise<void>
 }
 
 /** The first measured day: 2025-10-01 00:00 JST. */
@@ -104,6 +108,7 @@ export async function runSimulation(o: SimulationOptions): Promise<Scorecard> {
       mobilePools,
       victims: new Map(),
       support: undefined,
+      ...(o.watch === undefined ? {} : { watch: o.watch }),
     }
     world.support = new BrokerOperations(world)
     const customers = specs.map((s) => new Customer(world, s))
@@ -156,7 +161,7 @@ export async function runSimulation(o: SimulationOptions): Promise<Scorecard> {
     })
     o.onProgress?.(total, total)
     await server.accessLog.flush()
-    return await score(
+    const card = await score(
       world,
       logs,
       {
@@ -170,6 +175,8 @@ export async function runSimulation(o: SimulationOptions): Promise<Scorecard> {
       },
       Math.round((performance.now() - startedAt) / 1000),
     )
+    await o.afterRun?.(server, card)
+    return card
   } finally {
     await server.close()
     if (o.keepDatabase === true) phase(`database kept at ${join(dir, 'mamori.db')}`)

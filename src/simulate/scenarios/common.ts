@@ -112,7 +112,10 @@ export function forgedAccount(victim: Customer, rng: SeededRandom): { bankCode: 
 /** A new attacker browser at `origin`, its address remembered in the log. */
 export function attackerBrowser(world: World, log: AttackLog, origin: Origin): Browser {
   log.ips.add(origin.ip)
-  return browserAt(world, origin)
+  const b = browserAt(world, origin)
+  const watch = world.watch
+  if (watch !== undefined) b.watch = (call) => watch(log.id, call)
+  return b
 }
 
 interface Holding {
