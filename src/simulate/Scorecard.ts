@@ -77,6 +77,8 @@ export interface Scorecard {
     readonly history_step_ups: number
     /** Honest customers whose frozen account support unfroze after they called (the freeze itself is counted as friction). */
     readonly support_unfreezes: number
+    /** Honest customers' withdrawals held in the measured window, by the rule on top of each hold's alert. */
+    readonly held_withdrawal_reasons: Readonly<Record<string, number>>
     readonly requests: number
     readonly elapsed_s: number
   }

@@ -102,6 +102,21 @@ export async function score(
     held_rate: ratio(f.heldWithdrawals, f.withdrawals),
     held_orders: f.heldOrders,
   }
+  // Why honest customers' withdrawals were held: the top reason of each hold's alert, by rule.
+  const victimIds = new Set(logs.flatMap((l) => [...l.targets]))
+  const holds = await db
+    .selectFrom('risk_alerts')
+    .select(['customer_id', 'top_reason'])
+    .where('action', '=', 'withdrawal')
+    .where('enforced', '=', 'hold')
+    .where('at', '>=', world.t0)
+    .execute()
+  const heldWhy = new Map<string, number>()
+  for (const h of holds) {
+    if (h.customer_id === null || victimIds.has(h.customer_id)) continue
+    const rule = h.top_reason.split(':', 1)[0] ?? ''
+    heldWhy.set(rule, (heldWhy.get(rule) ?? 0) + 1)
+  }
   return {
     parameters,
     scenarios,
@@ -120,6 +135,7 @@ export async function score(
       history_logins: f.historyLogins,
       history_step_ups: f.historyStepUps,
       support_unfreezes: world.support?.unfreezes ?? 0,
+      held_withdrawal_reasons: Object.fromEntries([...heldWhy].sort((a, b) => b[1] - a[1])),
       requests: world.counter.requests,
       elapsed_s: elapsedS,
     },
