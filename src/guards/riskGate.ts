@@ -173,6 +173,43 @@ export class RiskGate {
     }
   }
 
+  /**
+   * An alert for a login the customer refused on their phone app: the password got past, so it is
+   * in someone else's hands (a phishing site, a reused password). The environment is what the phone
+   * was shown of the attempt; the attempt's own address is on its login_failed event.
+   */
+  async alertRefusedLogin(customerId: string, environment: string): Promise<string> {
+    const id = newId(this.#d.random, 'alr')
+    const reason = {
+      source: 'input' as const,
+      id: 'login_refused_on_phone',
+      severity: 'high' as const,
+      reason: `the customer refused a login request on the phone app (${environment.slice(0, 200)}): whoever asked has the login password`,
+      shadow: false,
+      points: 0,
+    }
+    await this.#d.store.db
+      .insertInto('risk_alerts')
+      .values({
+        id,
+        at: this.#d.clock.now(),
+        customer_id: customerId,
+        action: 'login',
+        outcome: 'deny',
+        enforced: 'deny',
+        score: 0,
+        top_reason: `${reason.id}: ${reason.reason}`.slice(0, 500),
+        reasons_json: JSON.stringify([reason]),
+        ip: '',
+        network: '',
+        device_id: null,
+        held_operation_id: null,
+        status: 'open',
+      })
+      .execute()
+    return id
+  }
+
   /** The end of a symbol's buying freeze, or null when it is not frozen now. */
   async symbolFrozenUntil(symbol: string): Promise<number | null> {
     const row = await this.#d.store.db.selectFrom('symbol_freezes').select('until').where('symbol', '=', symbol).executeTakeFirst()

@@ -26,6 +26,7 @@ export {
   newEnvironmentLoginNotice,
   operationHeldNotice,
   accountFrozenNotice,
+  loginRefusedNotice,
   accountUnderReviewNotice,
 } from './templates.js'
 export type { EmailCodePurpose, MailContent, NoticeFactor, NoticeSetting, NoticeOrigin, HeldNoticeOperation } from './templates.js'

@@ -446,6 +446,31 @@ export function accountFrozenNotice(input: { at: number }): MailContent {
 }
 
 /**
+ * The customer refused a login request on their phone app: whoever asked has the login password
+ * (a phishing site, a reused password). Says to change it now, from the customer's own bookmark.
+ */
+export function loginRefusedNotice(input: { at: number }): MailContent {
+  const at = jst(input.at)
+  return compose(
+    'notice.login_refused',
+    'スマホアプリでログインを拒否されました：パスワードを変更してください',
+    'You refused a login on your phone app: change your password',
+    [
+      `${at.ja}、お客さまがスマホアプリでログインの承認を拒否されました。ログインしようとした人は、お客さまのログインパスワードを知っています。`,
+      'ご自身のブックマークまたは公式アプリから当社サイトを開き、今すぐパスワードを変更してください。他のサービスで同じパスワードをお使いの場合は、そちらも変更してください。',
+      '',
+      NOT_YOU_JA,
+    ],
+    [
+      `At ${at.en} you refused a login request on your phone app. Whoever tried to log in knows your login password.`,
+      'Open our site from your own bookmark or our official app and change your password now; change it on any other service where you use the same one.',
+      '',
+      NOT_YOU_EN,
+    ],
+  )
+}
+
+/**
  * The broker's security team is investigating the account (D-3). Says nothing about what was
  * found (the account may still be in an attacker's hands) and, like every notice, carries no link.
  */

@@ -49,7 +49,7 @@ export async function buildFrontDoor(
   clock: Clock,
   random: Random,
   logger: Logger,
-  extras: { readonly loginRisk?: LoginRisk } = {},
+  extras: { readonly loginRisk?: LoginRisk; readonly onLoginRefused?: (customerId: string, environment: string) => Promise<void> } = {},
 ): Promise<BuiltFrontDoor> {
   const policy = resolvePolicy({
     overrides: config.policy,
@@ -115,6 +115,7 @@ export async function buildFrontDoor(
     }),
     auth: config.auth,
     ...(extras.loginRisk === undefined ? {} : { loginRisk: extras.loginRisk }),
+    ...(extras.onLoginRefused === undefined ? {} : { onLoginRefused: extras.onLoginRefused }),
   }
   const settings = new SecuritySettings(deps)
   const frontDoor = new FrontDoor(deps)

@@ -143,7 +143,12 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
       }
     }
     const auditKey = secretKey(config)
-    const auth = await buildFrontDoor(config, store, clock, random, logger, { loginRisk })
+    const auth = await buildFrontDoor(config, store, clock, random, logger, {
+      loginRisk,
+      onLoginRefused: async (customerId, environment) => {
+        await riskGate.alertRefusedLogin(customerId, environment)
+      },
+    })
     const review = new ReviewService({
       brokerage,
       notices: auth.notices,

@@ -277,13 +277,20 @@ describe.each(SERVER_DIALECTS)('the front door over HTTP on %s', (dialect) => {
       expect((await client.get('/v1/me', { token: status.login!.token! })).status).toBe(200)
     })
 
-    it('refuses a login the phone denies', async () => {
+    it('refuses a login the phone denies, tells the customer to change the password (it got past), and alerts the analysts', async () => {
+      const refusedBefore = await c.inbox.count('notice.login_refused')
       const { client, flowToken } = await startLogin()
       const asked = await client.post<{ approvalId: string }>('/v1/auth/flow/approval', { flowToken })
       const denied = await phone.post<{ status: string }>(`/v1/app/approvals/${asked.body.approvalId}/deny`, {}, { token: phoneToken })
       expect(denied.body.status).toBe('denied')
       const status = await approvalStatus(client, flowToken)
       expect(status).toEqual({ approval: 'denied' })
+      expect(await c.inbox.count('notice.login_refused')).toBe(refusedBefore + 1)
+      const alerts = await ts.server.store.db.selectFrom('risk_alerts').select('top_reason').where('customer_id', '=', c.id).execute()
+      expect(alerts.some((a) => a.top_reason.startsWith('login_refused_on_phone:'))).toBe(true)
+      // Denying it again changes nothing and tells nobody twice.
+      await phone.post(`/v1/app/approvals/${asked.body.approvalId}/deny`, {}, { token: phoneToken })
+      expect(await c.inbox.count('notice.login_refused')).toBe(refusedBefore + 1)
     })
 
     it('lets an unanswered approval expire after 30 seconds', async () => {

@@ -94,6 +94,11 @@ export class AppApprovals {
    * denial. Returns the final status, 'expired' when the answer came too late.
    */
   async decide(id: string, customerId: string, answer: { approve: true; number: number } | { approve: false }): Promise<ApprovalStatus> {
+    return (await this.decideOnce(id, customerId, answer)).status
+  }
+
+  /** As `decide`, also saying whether this call made the decision (false when it had been made, or had expired). */
+  async decideOnce(id: string, customerId: string, answer: { approve: true; number: number } | { approve: false }): Promise<{ status: ApprovalStatus; decidedNow: boolean }> {
     const now = this.#clock.now()
     const row = await this.#store.db
       .selectFrom('app_approvals')
@@ -101,11 +106,11 @@ export class AppApprovals {
       .where('id', '=', id)
       .where('customer_id', '=', customerId)
       .executeTakeFirst()
-    if (row === undefined) return 'denied'
-    if (row.status !== 'pending') return row.status
+    if (row === undefined) return { status: 'denied', decidedNow: false }
+    if (row.status !== 'pending') return { status: row.status, decidedNow: false }
     if (now >= Number(row.expires_at)) {
       await this.#expire(id, now)
-      return 'expired'
+      return { status: 'expired', decidedNow: false }
     }
     const status: ApprovalStatus = answer.approve && answer.number === Number(row.number) ? 'approved' : 'denied'
     const r = await this.#store.db
@@ -115,7 +120,13 @@ export class AppApprovals {
       .where('status', '=', 'pending')
       .where('expires_at', '>', now)
       .executeTakeFirst()
-    return r.numUpdatedRows === 1n ? status : 'expired'
+    return r.numUpdatedRows === 1n ? { status, decidedNow: true } : { status: 'expired', decidedNow: false }
+  }
+
+  /** What the phone was shown of the login a request is for; undefined for an unknown id. */
+  async environmentOf(id: string): Promise<string | undefined> {
+    const row = await this.#store.db.selectFrom('app_approvals').select('environment').where('id', '=', id).executeTakeFirst()
+    return row?.environment
   }
 
   /** The outcome of the latest request of a flow, with 'expired' once its time has passed undecided. */

@@ -337,7 +337,16 @@ export class FrontDoor {
   ): Promise<ApprovalStatus> {
     const d = this.#d
     if (session.kind !== 'phone_app') throw new MamoriError('SESSION_KIND_FORBIDDEN', 'only the registered phone app approves logins')
-    if (!answer.approve) return d.approvals.decide(approvalId, session.customerId, { approve: false })
+    if (!answer.approve) {
+      const { status, decidedNow } = await d.approvals.decideOnce(approvalId, session.customerId, { approve: false })
+      if (status === 'denied' && decidedNow) {
+        // Whoever asked got past the password: the customer is told to change it, the analysts see it.
+        const environment = (await d.approvals.environmentOf(approvalId)) ?? ''
+        await d.notices.send(session.customerId, 'login_refused', {})
+        await d.onLoginRefused?.(session.customerId, environment)
+      }
+      return status
+    }
     const r = await d.passkeys.verifyAuthentication({
       challengeId: answer.challengeId,
       response: answer.response,

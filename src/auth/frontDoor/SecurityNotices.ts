@@ -10,6 +10,7 @@ import {
   newEnvironmentLoginNotice,
   operationHeldNotice,
   accountFrozenNotice,
+  loginRefusedNotice,
   type HeldNoticeOperation,
   type NoticeOrigin,
   type Mailer,
@@ -37,6 +38,7 @@ export type NoticeKind =
   | 'login_new_environment'
   | 'operation_held'
   | 'account_frozen'
+  | 'login_refused'
 
 /** What the event carries; only what the message needs, never a secret. */
 export interface NoticeDetails {
@@ -155,6 +157,8 @@ export class SecurityNotices {
         return operationHeldNotice({ at, operation: d.operation ?? 'order', summary: d.summary ?? '' })
       case 'account_frozen':
         return accountFrozenNotice({ at })
+      case 'login_refused':
+        return loginRefusedNotice({ at })
     }
   }
 }

@@ -48,6 +48,8 @@ export interface FrontDoorDeps {
   readonly auth: FrozenConfig['auth']
   /** The risk engine's say on a login about to complete (C-2, C-4); without it every login that satisfies the policy completes. */
   readonly loginRisk?: LoginRisk
+  /** Told when a customer refuses a login request on their phone app (an alert for the analysts). */
+  readonly onLoginRefused?: (customerId: string, environment: string) => Promise<void>
 }
 
 /** The risk engine's verdict on a login that satisfies the policy. */
