@@ -227,4 +227,26 @@ describe.each(DIALECTS)('four-eyes approvals on $dialect', (dc) => {
     expect(await codeOf(bare.request({ kind: 'unfreeze', payload: {}, requestedBy: 'stf_alice', reason: 'r' }))).toBe('VALIDATION_FAILED')
     expect(await codeOf(bare.request({ kind: 'unfreeze', payload: {}, customerId: 'cust_nope', requestedBy: 'stf_alice', reason: 'r' }))).toBe('CUSTOMER_NOT_FOUND')
   })
+
+  it('a colluding pair: the same requester and approver unlocking five customers within a day raise one alert naming both; four, or another approver, raise none', async () => {
+    const pairAlerts = async (): Promise<string[]> =>
+      (await store.db.selectFrom('risk_alerts').select('top_reason').where('action', '=', 'staff_access').execute())
+        .map((r) => r.top_reason)
+        .filter((t) => t.startsWith('staff_pair_approvals:') && t.includes('stf_mallory'))
+    const unlock = async (approver: string): Promise<void> => {
+      const { customer } = await fundedCustomer(tb.ctx, 0)
+      const req = await approvals.request({ kind: 'account_unlock', payload: {}, customerId: customer.id, requestedBy: 'stf_mallory', reason: 'customer called' })
+      await approvals.approve(req.id, { by: approver, reason: 'ok' })
+    }
+    for (let i = 0; i < 4; i++) await unlock('stf_trent')
+    await unlock('stf_victor')
+    expect(await pairAlerts()).toEqual([])
+    await unlock('stf_trent')
+    const alerts = await pairAlerts()
+    expect(alerts).toHaveLength(1)
+    expect(alerts[0]).toContain('stf_trent')
+    expect(alerts[0]).toContain('5 customers')
+    await unlock('stf_trent')
+    expect(await pairAlerts()).toHaveLength(1)
+  })
 })

@@ -6,6 +6,12 @@ import type { ApprovalKind, ApprovalRequestsTable, ApprovalRequestStatus, Db, St
 import { parseObject, requireReason, requireStaffId } from './staffInput.js'
 
 /** Every kind of sensitive staff action that needs a second member of staff (D-2). */
+/** Approval kinds that open a customer's account or money to whoever asked for them. */
+const PAIR_WATCHED_KINDS: ReadonlySet<ApprovalKind> = new Set<ApprovalKind>(['destination_change', 'factor_reset', 'account_unlock', 'unfreeze'])
+/** Distinct customers one requester/approver pair may put such changes through for in the window before an alert. */
+const PAIR_WATCH_CUSTOMERS = 5
+const PAIR_WATCH_WINDOW_MS = 24 * 3_600_000
+
 export const APPROVAL_KINDS = Object.freeze([
   'destination_change',
   'account_unlock',
@@ -244,7 +250,57 @@ export class ApprovalService {
       return { ...request, result }
     })
     for (const effect of effects) await effect().catch(() => undefined)
+    await this.#watchPair(approved).catch(() => undefined)
     return approved
+  }
+
+  /**
+   * The colluding pair (seed 002 with a second insider): four-eyes stops one staff member, not two
+   * who agree. When the same requester and approver have together put through account-access
+   * changes (destination changes, factor resets, unlocks, unfreezes) for PAIR_WATCH_CUSTOMERS
+   * distinct customers within PAIR_WATCH_WINDOW_MS, an alert names both, once per pair and window.
+   */
+  async #watchPair(approved: ApprovalRequest): Promise<void> {
+    if (!PAIR_WATCHED_KINDS.has(approved.kind) || approved.decidedBy === null) return
+    const db = this.#brokerage.store.db
+    const now = this.#brokerage.clock.now()
+    const since = now - PAIR_WATCH_WINDOW_MS
+    const rows = await db
+      .selectFrom('approval_requests')
+      .select(['customer_id', 'kind'])
+      .where('requested_by', '=', approved.requestedBy)
+      .where('decided_by', '=', approved.decidedBy)
+      .where('status', '=', 'approved')
+      .where('decided_at', '>=', since)
+      .where('kind', 'in', [...PAIR_WATCHED_KINDS])
+      .execute()
+    const customers = new Set(rows.map((r) => r.customer_id).filter((c) => c !== null))
+    if (customers.size < PAIR_WATCH_CUSTOMERS) return
+    const pair = `${approved.requestedBy}>${approved.decidedBy}`.slice(0, 200)
+    const already = await db.selectFrom('risk_alerts').select('id').where('action', '=', 'staff_access').where('device_id', '=', pair).where('at', '>=', since).executeTakeFirst()
+    if (already !== undefined) return
+    const kinds = [...new Set(rows.map((r) => r.kind))].sort().join(', ')
+    const reason = `staff member ${approved.requestedBy} filed and ${approved.decidedBy} approved account-access changes (${kinds}) for ${customers.size} customers within ${PAIR_WATCH_WINDOW_MS / 3_600_000} h`
+    await db
+      .insertInto('risk_alerts')
+      .values({
+        id: newId(this.#brokerage.random, 'alr'),
+        at: now,
+        customer_id: null,
+        action: 'staff_access',
+        outcome: 'hold',
+        enforced: 'allow',
+        score: 80,
+        top_reason: `staff_pair_approvals: ${reason}`.slice(0, 500),
+        reasons_json: JSON.stringify([{ source: 'staff_watch', id: 'staff_pair_approvals', severity: 'high', reason, shadow: false, points: 80 }]),
+        ip: '',
+        network: '',
+        // The pair, so the watch alerts once per pair and window.
+        device_id: pair,
+        held_operation_id: null,
+        status: 'open',
+      })
+      .execute()
   }
 
   /** Rejects a pending request: its action never runs. Same refusals as `approve`. */
