@@ -217,6 +217,24 @@ describe('SBI 2020 under the default (JSDA) policy', () => {
     expect(login.body.options?.flat()).not.toContain('trading_password')
     expect(await moneyOut(ts, victim.id)).toEqual({ toOthers: 0, total: 0 })
   })
+
+  it('the right password from an abroad server, waiting for a factor it will never get, raises an alert on the victim; the answer names nobody', async () => {
+    const victim = await victimWithHistory(ts)
+    const attacker = from(ts, ABROAD)
+    ts.clock.advance(1_000)
+    const login = await attacker.post<Record<string, unknown>>('/v1/auth/login', { loginId: victim.loginId, password: victim.password })
+    expect(login.status).toBe(200)
+    expect(login.body.status).toBe('factor_required')
+    expect(login.body.customerId).toBeUndefined()
+    expect(JSON.stringify(login.body)).not.toContain(victim.id)
+    let alerts: { top_reason: string }[] = []
+    for (let i = 0; i < 100 && alerts.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      alerts = await ts.server.store.db.selectFrom('risk_alerts').select('top_reason').where('customer_id', '=', victim.id).where('ip', '=', ABROAD.ip).execute()
+    }
+    expect(alerts.length).toBeGreaterThan(0)
+    expect(alerts.map((a) => a.top_reason).join('\n')).toMatch(/newEnvironment/)
+  })
 })
 
 

@@ -636,6 +636,7 @@ export class FrontDoor {
     if (riskFactor !== undefined) {
       return {
         status: 'factor_required',
+        customerId: customer.id,
         flowToken,
         expiresAt: flow.expiresAt,
         options: [[riskFactor]],
@@ -646,6 +647,7 @@ export class FrontDoor {
     const remaining = options.map((set) => set.filter((f) => factors[f] === undefined))
     return {
       status: 'factor_required',
+      customerId: customer.id,
       flowToken,
       expiresAt: flow.expiresAt,
       options: satisfied ? [] : remaining,

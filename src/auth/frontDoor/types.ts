@@ -77,6 +77,11 @@ export type LoginProgress =
     }
   | {
       readonly status: 'factor_required'
+      /**
+       * Whose password (or passkey) got the flow this far: for the access record and the risk
+       * engine's alert on the attempt, never for the client (it would confirm a stolen password).
+       */
+      readonly customerId: string
       readonly flowToken: string
       readonly expiresAt: number
       /** Factor sets that would complete the login, given what is proven and what the customer has. */

@@ -86,7 +86,8 @@ export function frontDoorRoutes(deps: FrontDoorRouteDeps): RouteModule {
 
   async function answer(request: FastifyRequest, reply: FastifyReply, env: { deviceToken?: string }, p: LoginProgress): Promise<z.infer<typeof progressSchema>> {
     const device = env.deviceToken === undefined ? {} : { deviceToken: env.deviceToken }
-    request.accessNote = { ...request.accessNote, customerId: p.status === 'complete' ? p.customerId : request.accessNote?.customerId, outcome: p.status === 'complete' ? 'success' : 'step_up' }
+    // The access record names the customer whose password got this far (the answer does not).
+    request.accessNote = { ...request.accessNote, customerId: p.customerId, outcome: p.status === 'complete' ? 'success' : 'step_up' }
     if (p.status === 'complete') {
       await open(request, reply, p.session)
       request.log.info({ customerId: p.customerId, kind: p.kind }, 'login succeeded')
