@@ -91,7 +91,7 @@ const NEW_ENVIRONMENT = 'newEnvironment'
 export class RiskGate {
   readonly #d: RiskGateDeps
   readonly #contextAt: (now: number) => TypologyContext
-  /** Address → when a failed attempt from it last raised an alert (see observeAttempt). */
+  /** Address, customer and action → when an attempt last raised an alert (see observeAttempt). */
   readonly #attemptAlerted = new Map<string, number>()
   #attemptsInFlight = 0
 
@@ -145,16 +145,18 @@ export class RiskGate {
 
   /**
    * Scores a login attempt that did not open a session — a wrong password, an unknown login ID, a
-   * right password still waiting for its second factor — and raises an alert when the engine finds
+   * right password still waiting for its second factor — or an account recovery, and raises an alert when the engine finds
    * something (credential stuffing: many login IDs failing from one origin, C-3). Nothing is
    * enforced here: the attempt has already been refused or challenged, and the throttles slow the
-   * run. Alert-only, so it is bounded rather than exact: one alert per address per
+   * run. Alert-only, so it is bounded rather than exact: one alert per address, customer and action per
    * ATTEMPT_ALERT_EVERY_MS (a run of ten thousand failures is one alert, not ten thousand), and
    * attempts arriving while ATTEMPTS_IN_FLIGHT are being scored are skipped — a flood of failures
    * must not turn the engine into its amplifier.
    */
   async observeAttempt(event: AccessEvent): Promise<string | null> {
-    const last = this.#attemptAlerted.get(event.ip)
+    // One alert per address, customer and action per interval: a stuffing run (no customer) is one.
+    const key = `${event.ip}\u0000${event.customerId ?? ''}\u0000${event.action}`
+    const last = this.#attemptAlerted.get(key)
     if (last !== undefined && event.at - last < ATTEMPT_ALERT_EVERY_MS) return null
     if (this.#attemptsInFlight >= ATTEMPTS_IN_FLIGHT) return null
     this.#attemptsInFlight++
@@ -163,11 +165,12 @@ export class RiskGate {
       if (!scored.reasons.some((r) => r.source === 'typology')) return null
       // A failed attempt names no customer by nature (an unknown login ID, or one not revealed): not a finding.
       const decision = { ...scored, reasons: scored.reasons.filter((r) => r.id !== 'missing_customer') }
-      const again = this.#attemptAlerted.get(event.ip)
+      const again = this.#attemptAlerted.get(key)
       if (again !== undefined && event.at - again < ATTEMPT_ALERT_EVERY_MS) return null
       if (this.#attemptAlerted.size >= ATTEMPT_ALERT_MEMORY) this.#attemptAlerted.clear()
-      this.#attemptAlerted.set(event.ip, event.at)
-      return await this.#alert(event, decision, 'deny')
+      this.#attemptAlerted.set(key, event.at)
+      // What happened: the attempt was refused or challenged; a recovery that went through went through.
+      return await this.#alert(event, decision, event.outcome === 'success' ? 'allow' : 'deny')
     } finally {
       this.#attemptsInFlight--
     }

@@ -218,8 +218,9 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
           const auditOf = securityAuditOf(audit, (err) => logger.error({ err }, 'audit append failed'))
           return (event, method) => {
             auditOf(event, method)
-            // Attempts that opened no session never met the gate: score them for alerts (credential stuffing).
-            if (event.action === 'login_failed' || (event.action === 'login' && event.outcome !== 'success')) {
+            // Attempts that opened no session, and account recoveries, never met the gate: score them
+            // for alerts (credential stuffing; a right password from a new environment; recovery abuse).
+            if (event.action === 'login_failed' || event.action === 'recovery' || (event.action === 'login' && event.outcome !== 'success')) {
               riskGate.observeAttempt(event).catch((err: unknown) => logger.error({ err }, 'scoring a failed login attempt failed'))
             }
           }

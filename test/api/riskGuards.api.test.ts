@@ -235,6 +235,24 @@ describe('SBI 2020 under the default (JSDA) policy', () => {
     expect(alerts.length).toBeGreaterThan(0)
     expect(alerts.map((a) => a.top_reason).join('\n')).toMatch(/newEnvironment/)
   })
+
+  it('recovery abuse: the password and the code the victim read out, from an abroad server — the recovery goes through (cooling holds the money) and the analyst is alerted', async () => {
+    const victim = await victimWithHistory(ts)
+    const attacker = from(ts, ABROAD)
+    ts.clock.advance(1_000)
+    const start = await attacker.post<{ flowToken: string }>('/v1/auth/recovery/start', { loginId: victim.loginId })
+    expect(start.status).toBe(200)
+    const code = await victim.inbox.code('recovery')
+    const done = await attacker.post<{ status: string }>('/v1/auth/recovery', { flowToken: start.body.flowToken, code, password: victim.password })
+    expect(done.status, JSON.stringify(done.body)).toBe(200)
+    let alerts: { top_reason: string; action: string }[] = []
+    for (let i = 0; i < 100 && alerts.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      alerts = await ts.server.store.db.selectFrom('risk_alerts').select(['top_reason', 'action']).where('customer_id', '=', victim.id).where('action', '=', 'recovery').execute()
+    }
+    expect(alerts.map((a) => a.top_reason).join('\n')).toMatch(/newEnvironment/)
+    expect(await moneyOut(ts, victim.id)).toEqual({ toOthers: 0, total: 0 })
+  })
 })
 
 
