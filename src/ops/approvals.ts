@@ -2,6 +2,7 @@ import { getCustomer, type BrokerageContext, type DestinationRequest } from '../
 import { MamoriError } from '../errors/index.js'
 import { newId } from '../runtime/index.js'
 import { isStaffRole } from '../staff/permissions.js'
+import { raiseStaffWatchAlert } from '../staff/staffWatchAlert.js'
 import type { ApprovalKind, ApprovalRequestsTable, ApprovalRequestStatus, Db, StaffRole } from '../store/index.js'
 import { parseObject, requireReason, requireStaffId } from './staffInput.js'
 
@@ -276,31 +277,16 @@ export class ApprovalService {
       .execute()
     const customers = new Set(rows.map((r) => r.customer_id).filter((c) => c !== null))
     if (customers.size < PAIR_WATCH_CUSTOMERS) return
-    const pair = `${approved.requestedBy}>${approved.decidedBy}`.slice(0, 200)
-    const already = await db.selectFrom('risk_alerts').select('id').where('action', '=', 'staff_access').where('device_id', '=', pair).where('at', '>=', since).executeTakeFirst()
-    if (already !== undefined) return
     const kinds = [...new Set(rows.map((r) => r.kind))].sort().join(', ')
-    const reason = `staff member ${approved.requestedBy} filed and ${approved.decidedBy} approved account-access changes (${kinds}) for ${customers.size} customers within ${PAIR_WATCH_WINDOW_MS / 3_600_000} h`
-    await db
-      .insertInto('risk_alerts')
-      .values({
-        id: newId(this.#brokerage.random, 'alr'),
-        at: now,
-        customer_id: null,
-        action: 'staff_access',
-        outcome: 'hold',
-        enforced: 'allow',
-        score: 80,
-        top_reason: `staff_pair_approvals: ${reason}`.slice(0, 500),
-        reasons_json: JSON.stringify([{ source: 'staff_watch', id: 'staff_pair_approvals', severity: 'high', reason, shadow: false, points: 80 }]),
-        ip: '',
-        network: '',
-        // The pair, so the watch alerts once per pair and window.
-        device_id: pair,
-        held_operation_id: null,
-        status: 'open',
-      })
-      .execute()
+    await raiseStaffWatchAlert(db, this.#brokerage.random, {
+      rule: 'staff_pair_approvals',
+      reason: `staff member ${approved.requestedBy} filed and ${approved.decidedBy} approved account-access changes (${kinds}) for ${customers.size} customers within ${PAIR_WATCH_WINDOW_MS / 3_600_000} h`,
+      // The pair, so the watch alerts once per pair and window.
+      subject: `${approved.requestedBy}>${approved.decidedBy}`.slice(0, 200),
+      ip: '',
+      at: now,
+      windowMs: PAIR_WATCH_WINDOW_MS,
+    })
   }
 
   /** Rejects a pending request: its action never runs. Same refusals as `approve`. */

@@ -1,8 +1,9 @@
 import type { AuditLog } from '../audit/index.js'
 import { MamoriError } from '../errors/index.js'
-import { newId, type Clock, type Random } from '../runtime/index.js'
+import type { Clock, Random } from '../runtime/index.js'
 import { sql, type Selectable } from 'kysely'
 import type { CustomersTable, Store, WithdrawalDestinationsTable } from '../store/index.js'
+import { raiseStaffWatchAlert } from './staffWatchAlert.js'
 
 /** The customer columns staff code ever loads: never a password hash or any other credential. */
 const CUSTOMER_COLUMNS = ['id', 'login_id', 'name_kanji', 'name_kana', 'address', 'phone', 'date_of_birth', 'email', 'status', 'created_at', 'locked_at'] as const
@@ -239,34 +240,14 @@ export class CustomerView {
       .executeTakeFirst()
     const customers = Number(seen?.n ?? 0)
     if (customers <= this.#o.watchCustomersPerHour) return
-    const already = await this.#o.store.db
-      .selectFrom('risk_alerts')
-      .select('id')
-      .where('action', '=', 'staff_access')
-      .where('device_id', '=', viewer.staffId)
-      .where('at', '>=', since)
-      .executeTakeFirst()
-    if (already !== undefined) return
-    const reason = `staff member ${viewer.staffId} viewed or revealed ${customers} customers within an hour (threshold ${this.#o.watchCustomersPerHour})`
-    await this.#o.store.db
-      .insertInto('risk_alerts')
-      .values({
-        id: newId(this.#o.random, 'alr'),
-        at: now,
-        customer_id: null,
-        action: 'staff_access',
-        outcome: 'hold',
-        enforced: 'allow',
-        score: 80,
-        top_reason: `staff_bulk_access: ${reason}`,
-        reasons_json: JSON.stringify([{ source: 'staff_watch', id: 'staff_bulk_access', severity: 'high', reason, shadow: false, points: 80 }]),
-        ip: viewer.ip,
-        network: '',
-        // The staff member's id, so the watch alerts once per member and hour.
-        device_id: viewer.staffId,
-        held_operation_id: null,
-        status: 'open',
-      })
-      .execute()
+    await raiseStaffWatchAlert(this.#o.store.db, this.#o.random, {
+      rule: 'staff_bulk_access',
+      reason: `staff member ${viewer.staffId} viewed or revealed ${customers} customers within an hour (threshold ${this.#o.watchCustomersPerHour})`,
+      // The staff member's id, so the watch alerts once per member and hour.
+      subject: viewer.staffId,
+      ip: viewer.ip,
+      at: now,
+      windowMs: HOUR_MS,
+    })
   }
 }
