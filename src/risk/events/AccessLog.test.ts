@@ -118,6 +118,30 @@ describe.each(DIALECTS)('AccessLog on $dialect', (dc) => {
     expect(await log.byCustomer('cus_now', T0 - DAY)).toHaveLength(1)
   })
 
+  it('merges what is not written yet into a by-customer query without writing it first, newest first and within the limit', async () => {
+    const log = open()
+    for (let i = 0; i < 3; i++) log.record(event({ at: T0 - 10 + i, customerId: 'cus_merge' }))
+    await log.flush()
+    for (let i = 0; i < 3; i++) log.record(event({ at: T0 + i, customerId: 'cus_merge' }))
+    log.record(event({ at: T0 + 5, customerId: 'cus_other' }))
+    const got = await log.byCustomer('cus_merge', T0 - DAY, 4)
+    expect(got.map((e) => e.at)).toEqual([T0 + 2, T0 + 1, T0, T0 - 8])
+    expect(log.stats.buffered).toBe(4)
+    expect(await rowCount()).toBe(3)
+    // Before a moment: the buffered events at or after it are left out too.
+    expect((await log.byCustomer('cus_merge', T0 - DAY, 10, T0 + 1)).map((e) => e.at)).toEqual([T0, T0 - 8, T0 - 9, T0 - 10])
+  })
+
+  it('counts an event of a write in progress once, whether or not the write has reached the table', async () => {
+    const log = open({ batchSize: 1_000 })
+    for (let i = 0; i < 50; i++) log.record(event({ at: T0 + i, customerId: 'cus_race' }))
+    const writing = log.flush()
+    const during = await log.byCustomer('cus_race', T0 - DAY, 1_000)
+    await writing
+    expect(during).toHaveLength(50)
+    expect(new Set(during.map((e) => e.id)).size).toBe(50)
+  })
+
   it('sees events recorded while a write is in progress once flush resolves', async () => {
     const log = open({ batchSize: 10 })
     for (let i = 0; i < 10; i++) log.record(event({ at: T0 + i }))

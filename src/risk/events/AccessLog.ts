@@ -120,6 +120,15 @@ export interface OriginCustomer {
 
 type Row = Selectable<AccessEventsTable>
 type Column = 'customer_id' | 'ip' | 'network' | 'device_id'
+
+/** The event field each queried column holds. */
+const EVENT_FIELD = Object.freeze({ customer_id: 'customerId', ip: 'ip', network: 'network', device_id: 'deviceId' } as const)
+
+/** Newest first, ties by id descending: the order of the table queries. */
+function newestFirst(a: AccessEvent, b: AccessEvent): number {
+  if (a.at !== b.at) return b.at - a.at
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0
+}
 /** The columns an origin filters on. */
 export type OriginColumn = Exclude<Column, 'customer_id'>
 /** An origin as (column, stored value) pairs, all of which must match. */
@@ -133,8 +142,9 @@ export type OriginFilter = readonly (readonly [OriginColumn, string])[]
  * IP ever used by this customer?" for 10,005 changes within a day), so it is not dropped quietly.
  * Inserts ignore ids already stored, so a retry after a lost acknowledgement cannot duplicate.
  *
- * Queries flush first and then read the database, so they see everything recorded before the
- * call. All of them run on both dialects through Kysely.
+ * The by-customer, address, network and device queries read the table and merge what is not
+ * written yet (a decision does not wait for the buffer to be written); the aggregate queries flush
+ * first. Either way they see everything recorded before the call. All run on both dialects.
  */
 export class AccessLog {
   readonly #store: Store
@@ -152,6 +162,8 @@ export class AccessLog {
   #buffer: AccessEvent[] = []
   /** Events taken from the buffer by the drain in progress and not yet written. */
   #inFlight = 0
+  /** The events the drain in progress took (written or not yet): what a query merges with the table. */
+  #writing: readonly AccessEvent[] = []
   #written = 0
   #dropped = 0
   #failures = 0
@@ -358,7 +370,13 @@ export class AccessLog {
     checkTime('sinceMs', sinceMs)
     if (beforeMs !== undefined) checkTime('beforeMs', beforeMs)
     checkLimit(limit)
-    await this.flush()
+    // No flush: the table is read as it is and the events not yet in it (buffered, or taken by the
+    // write in progress) are merged in, so a decision for a customer the cache has not seen does
+    // not wait for the whole buffer to be written first. An event of the write in progress may
+    // already be in the table (SQLite: same connection; PostgreSQL: committed): ids deduplicate.
+    const field = EVENT_FIELD[column]
+    const inRange = (e: AccessEvent): boolean => e[field] === value && e.at >= sinceMs && (beforeMs === undefined || e.at < beforeMs)
+    const pending = [...this.#writing.filter(inRange), ...this.#buffer.filter(inRange)]
     let query = this.#store.db
       .selectFrom('access_events')
       .selectAll()
@@ -370,7 +388,10 @@ export class AccessLog {
       .orderBy('id', 'desc')
       .limit(limit)
       .execute()
-    return rows.map(accessEventFromRow)
+    const stored = rows.map(accessEventFromRow)
+    if (pending.length === 0) return stored
+    const ids = new Set(stored.map((e) => e.id))
+    return [...stored, ...pending.filter((e) => !ids.has(e.id))].sort(newestFirst).slice(0, limit)
   }
 
   /** Starts a flush in the background unless one is already queued; its failure is reported by `#drain`. */
@@ -406,6 +427,7 @@ export class AccessLog {
     this.#buffer = []
     if (taken.length === 0) return
     this.#inFlight = taken.length
+    this.#writing = taken
     const { batchSize, writeConcurrency } = this.#config
     const batches = Math.ceil(taken.length / batchSize)
     const perGroup = Math.min(MAX_BATCHES_PER_COMMIT, Math.ceil(batches / writeConcurrency)) * batchSize
@@ -433,6 +455,7 @@ export class AccessLog {
     }
     await Promise.all(Array.from({ length: Math.min(writeConcurrency, groups.length) }, worker))
     this.#inFlight = 0
+    this.#writing = []
     if (failed.length > 0) {
       // Back in front of anything recorded meanwhile, oldest first: the failed groups and those never started.
       const unwritten = groups.filter((g, i) => failed.includes(g) || i >= next)
