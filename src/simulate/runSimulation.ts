@@ -174,6 +174,7 @@ export async function runSimulation(o: SimulationOptions): Promise<Scorecard> {
         risk: 'default',
       },
       Math.round((performance.now() - startedAt) / 1000),
+      new Map(customers.map((c) => [c.id, c.spec.index])),
     )
     await o.afterRun?.(server, card)
     return card

@@ -13,6 +13,8 @@ export async function score(
   logs: readonly AttackLog[],
   parameters: Scorecard['parameters'],
   elapsedS: number,
+  /** Each customer's population index by account id: whose troubles are an attack's (world.victims). */
+  indexById: ReadonlyMap<string, number> = new Map(),
 ): Promise<Scorecard> {
   const db = world.server.store.db
   const scenarios: ScenarioScore[] = []
@@ -102,18 +104,21 @@ export async function score(
     held_rate: ratio(f.heldWithdrawals, f.withdrawals),
     held_orders: f.heldOrders,
   }
-  // Why honest customers' withdrawals were held: the top reason of each hold's alert, by rule.
-  const victimIds = new Set(logs.flatMap((l) => [...l.targets]))
+  // Why honest customers' withdrawals were held: the top reason of each hold's alert, by rule. A
+  // hold after an attacker touched the account is the attack's, as in the friction tallies.
   const holds = await db
     .selectFrom('risk_alerts')
-    .select(['customer_id', 'top_reason'])
+    .select(['customer_id', 'top_reason', 'at'])
     .where('action', '=', 'withdrawal')
     .where('enforced', '=', 'hold')
     .where('at', '>=', world.t0)
     .execute()
   const heldWhy = new Map<string, number>()
   for (const h of holds) {
-    if (h.customer_id === null || victimIds.has(h.customer_id)) continue
+    if (h.customer_id === null) continue
+    const index = indexById.get(h.customer_id)
+    const touched = index === undefined ? undefined : world.victims.get(index)
+    if (index === undefined || (touched !== undefined && touched <= Number(h.at))) continue
     const rule = h.top_reason.split(':', 1)[0] ?? ''
     heldWhy.set(rule, (heldWhy.get(rule) ?? 0) + 1)
   }

@@ -64,6 +64,8 @@ describe('mamori simulate on a small population (seed 7, 30 customers, 3 days)',
     expect(l.held_withdrawals).toBeLessThanOrEqual(l.withdrawals)
     expect(l.held_rate).toBeCloseTo(l.withdrawals === 0 ? 0 : l.held_withdrawals / l.withdrawals, 3)
     expect(card.totals.unauthorized_trades_jpy).toBe(card.scenarios.reduce((s, x) => s + x.unauthorized_trades_jpy, 0))
+    // Every honest hold is explained by the rule that held it (the risk engine holds withdrawals).
+    expect(Object.values(card.details.held_withdrawal_reasons).reduce((a, b) => a + b, 0)).toBe(l.held_withdrawals)
   })
 
   it('draws the friction/protection chart as an SVG with a point for every scenario', () => {
