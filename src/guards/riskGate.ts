@@ -178,16 +178,17 @@ export class RiskGate {
 
   /**
    * An alert for a login the customer refused on their phone app: the password got past, so it is
-   * in someone else's hands (a phishing site, a reused password). The environment is what the phone
-   * was shown of the attempt; the attempt's own address is on its login_failed event.
+   * in someone else's hands (a phishing site, a reused password). `attempt` is where the refused
+   * login came from, as the phone was shown it.
    */
-  async alertRefusedLogin(customerId: string, environment: string): Promise<string> {
+  async alertRefusedLogin(customerId: string, attempt: { readonly ip: string; readonly userAgent: string }): Promise<string> {
     const id = newId(this.#d.random, 'alr')
+    const origin = this.#d.intel.lookup(attempt.ip)
     const reason = {
       source: 'input' as const,
       id: 'login_refused_on_phone',
       severity: 'high' as const,
-      reason: `the customer refused a login request on the phone app (${environment.slice(0, 200)}): whoever asked has the login password`,
+      reason: `the customer refused on the phone app a login from ${origin.ip} (${origin.asnName ?? origin.network}): whoever asked has the login password`,
       shadow: false,
       points: 0,
     }
@@ -203,8 +204,8 @@ export class RiskGate {
         score: 0,
         top_reason: `${reason.id}: ${reason.reason}`.slice(0, 500),
         reasons_json: JSON.stringify([reason]),
-        ip: '',
-        network: '',
+        ip: origin.ip,
+        network: origin.network,
         device_id: null,
         held_operation_id: null,
         status: 'open',

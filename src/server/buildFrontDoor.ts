@@ -49,7 +49,7 @@ export async function buildFrontDoor(
   clock: Clock,
   random: Random,
   logger: Logger,
-  extras: { readonly loginRisk?: LoginRisk; readonly onLoginRefused?: (customerId: string, environment: string) => Promise<void> } = {},
+  extras: { readonly loginRisk?: LoginRisk; readonly onLoginRefused?: FrontDoorDeps['onLoginRefused'] } = {},
 ): Promise<BuiltFrontDoor> {
   const policy = resolvePolicy({
     overrides: config.policy,

@@ -145,8 +145,8 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
     const auditKey = secretKey(config)
     const auth = await buildFrontDoor(config, store, clock, random, logger, {
       loginRisk,
-      onLoginRefused: async (customerId, environment) => {
-        await riskGate.alertRefusedLogin(customerId, environment)
+      onLoginRefused: async (customerId, attempt) => {
+        await riskGate.alertRefusedLogin(customerId, attempt)
       },
     })
     const review = new ReviewService({

@@ -286,8 +286,11 @@ describe.each(SERVER_DIALECTS)('the front door over HTTP on %s', (dialect) => {
       const status = await approvalStatus(client, flowToken)
       expect(status).toEqual({ approval: 'denied' })
       expect(await c.inbox.count('notice.login_refused')).toBe(refusedBefore + 1)
-      const alerts = await ts.server.store.db.selectFrom('risk_alerts').select('top_reason').where('customer_id', '=', c.id).execute()
-      expect(alerts.some((a) => a.top_reason.startsWith('login_refused_on_phone:'))).toBe(true)
+      const alerts = await ts.server.store.db.selectFrom('risk_alerts').select(['top_reason', 'ip']).where('customer_id', '=', c.id).execute()
+      const refused = alerts.filter((a) => a.top_reason.startsWith('login_refused_on_phone:'))
+      expect(refused).toHaveLength(1)
+      // Where the refused login came from, as the phone was shown it.
+      expect(refused[0]!.ip).toBe('127.0.0.1')
       // Denying it again changes nothing and tells nobody twice.
       await phone.post(`/v1/app/approvals/${asked.body.approvalId}/deny`, {}, { token: phoneToken })
       expect(await c.inbox.count('notice.login_refused')).toBe(refusedBefore + 1)

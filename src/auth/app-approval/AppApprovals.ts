@@ -124,9 +124,9 @@ export class AppApprovals {
   }
 
   /** What the phone was shown of the login a request is for; undefined for an unknown id. */
-  async environmentOf(id: string): Promise<string | undefined> {
+  async environmentOf(id: string): Promise<ApprovalEnvironment | undefined> {
     const row = await this.#store.db.selectFrom('app_approvals').select('environment').where('id', '=', id).executeTakeFirst()
-    return row?.environment
+    return row === undefined ? undefined : (JSON.parse(row.environment) as ApprovalEnvironment)
   }
 
   /** The outcome of the latest request of a flow, with 'expired' once its time has passed undecided. */

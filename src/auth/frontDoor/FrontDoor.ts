@@ -341,9 +341,9 @@ export class FrontDoor {
       const { status, decidedNow } = await d.approvals.decideOnce(approvalId, session.customerId, { approve: false })
       if (status === 'denied' && decidedNow) {
         // Whoever asked got past the password: the customer is told to change it, the analysts see it.
-        const environment = (await d.approvals.environmentOf(approvalId)) ?? ''
+        const environment = await d.approvals.environmentOf(approvalId)
         await d.notices.send(session.customerId, 'login_refused', {})
-        await d.onLoginRefused?.(session.customerId, environment)
+        await d.onLoginRefused?.(session.customerId, { ip: environment?.ip ?? '', userAgent: environment?.userAgent ?? '' })
       }
       return status
     }

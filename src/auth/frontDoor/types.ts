@@ -49,7 +49,7 @@ export interface FrontDoorDeps {
   /** The risk engine's say on a login about to complete (C-2, C-4); without it every login that satisfies the policy completes. */
   readonly loginRisk?: LoginRisk
   /** Told when a customer refuses a login request on their phone app (an alert for the analysts). */
-  readonly onLoginRefused?: (customerId: string, environment: string) => Promise<void>
+  readonly onLoginRefused?: (customerId: string, attempt: { readonly ip: string; readonly userAgent: string }) => Promise<void>
 }
 
 /** The risk engine's verdict on a login that satisfies the policy. */
