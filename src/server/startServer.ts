@@ -220,7 +220,10 @@ export async function startServer(config: FrozenConfig, options: ServerOptions =
             auditOf(event, method)
             // Attempts that opened no session, and account recoveries, never met the gate: score them
             // for alerts (credential stuffing; a right password from a new environment; recovery abuse).
-            if (event.action === 'login_failed' || event.action === 'recovery' || (event.action === 'login' && event.outcome !== 'success')) {
+            // Not the ones the throttle refused (429): a flood is alerted on from the failures before
+            // the throttle closed, and scoring every refused attempt would hand the flood the event loop.
+            const throttled = event.detail['status'] === 429
+            if (!throttled && (event.action === 'login_failed' || event.action === 'recovery' || (event.action === 'login' && event.outcome !== 'success'))) {
               riskGate.observeAttempt(event).catch((err: unknown) => logger.error({ err }, 'scoring a failed login attempt failed'))
             }
           }
