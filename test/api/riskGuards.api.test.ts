@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyLedger } from '../../src/ledger/index.js'
 import { api } from '../support/http.js'
-import { ABROAD, CHROME_WINDOWS, from, loginSession, once, PROXY, REVIEW_TOKEN, UNVOUCHED, victimWithHistory, type Client } from '../support/riskScenario.js'
+import { ABROAD, CHROME_WINDOWS, eventually, from, loginSession, once, PROXY, REVIEW_TOKEN, UNVOUCHED, victimWithHistory, type Client } from '../support/riskScenario.js'
 import { CORE_ONLY_AUTH, CORE_ONLY_POLICY, SERVER_DIALECTS, startTestServer, type TestServer } from '../support/server.js'
 
 /** Money that left the broker for `customerId`: withdrawals sent or on their way to the bank. */
@@ -227,11 +227,7 @@ describe('SBI 2020 under the default (JSDA) policy', () => {
     expect(login.body.status).toBe('factor_required')
     expect(login.body.customerId).toBeUndefined()
     expect(JSON.stringify(login.body)).not.toContain(victim.id)
-    let alerts: { top_reason: string }[] = []
-    for (let i = 0; i < 100 && alerts.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50))
-      alerts = await ts.server.store.db.selectFrom('risk_alerts').select('top_reason').where('customer_id', '=', victim.id).where('ip', '=', ABROAD.ip).execute()
-    }
+    const alerts = await eventually(() => ts.server.store.db.selectFrom('risk_alerts').select('top_reason').where('customer_id', '=', victim.id).where('ip', '=', ABROAD.ip).execute())
     expect(alerts.length).toBeGreaterThan(0)
     expect(alerts.map((a) => a.top_reason).join('\n')).toMatch(/newEnvironment/)
   })
@@ -245,11 +241,7 @@ describe('SBI 2020 under the default (JSDA) policy', () => {
     const code = await victim.inbox.code('recovery')
     const done = await attacker.post<{ status: string }>('/v1/auth/recovery', { flowToken: start.body.flowToken, code, password: victim.password })
     expect(done.status, JSON.stringify(done.body)).toBe(200)
-    let alerts: { top_reason: string; action: string }[] = []
-    for (let i = 0; i < 100 && alerts.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50))
-      alerts = await ts.server.store.db.selectFrom('risk_alerts').select(['top_reason', 'action']).where('customer_id', '=', victim.id).where('action', '=', 'recovery').execute()
-    }
+    const alerts = await eventually(() => ts.server.store.db.selectFrom('risk_alerts').select('top_reason').where('customer_id', '=', victim.id).where('action', '=', 'recovery').execute())
     expect(alerts.map((a) => a.top_reason).join('\n')).toMatch(/newEnvironment/)
     expect(await moneyOut(ts, victim.id)).toEqual({ toOthers: 0, total: 0 })
   })

@@ -16,22 +16,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyLedger } from '../../src/ledger/index.js'
 import { enrolWithPasskey, expectError, passkeyLogin, sessionOf, stepUp, WEBAUTHN } from '../support/frontDoorSteps.js'
-import { CHROME_WINDOWS, from, loginSession, once, PROXY, REVIEW_TOKEN, victimWithHistory, type Victim } from '../support/riskScenario.js'
+import { CHROME_WINDOWS, from, loginSession, once, PROXY, REVIEW_TOKEN, victimWithHistory, type Client, type Victim } from '../support/riskScenario.js'
 import { SERVER_DIALECTS, startTestServer, type TestServer } from '../support/server.js'
 
 /** Another Japanese fixed line (So-net, AS2527): the thief's rented home-line exit. */
 const OTHER_ISP = { ip: '118.241.9.20', userAgent: CHROME_WINDOWS }
 
+/** A client that presents `device` as its device cookie, whatever the server issued it. */
+function withDevice(client: Client, device: string): Client {
+  return {
+    ...client,
+    post: (path, body, o = {}) => client.post(path, body, { ...o, headers: { 'x-mamori-device': device, ...o.headers } }),
+    get: (path, o = {}) => client.get(path, { ...o, headers: { 'x-mamori-device': device, ...o.headers } }),
+  }
+}
+
 /** The victim's own session cookie and device cookie, presented by the thief from `origin`. */
-function thiefWith(ts: TestServer, victim: Victim, origin: { ip: string; userAgent: string }): ReturnType<typeof from> {
-  const thief = from(ts, origin)
+function thiefWith(ts: TestServer, victim: Victim, origin: { ip: string; userAgent: string }): Client {
   const device = victim.home.deviceToken()
   expect(device, 'the victim’s browser holds a device cookie').toBeDefined()
-  return {
-    ...thief,
-    post: (path, body, o = {}) => thief.post(path, body, { ...o, headers: { 'x-mamori-device': device!, ...o.headers } }),
-    get: (path, o = {}) => thief.get(path, { ...o, headers: { 'x-mamori-device': device!, ...o.headers } }),
-  }
+  return withDevice(from(ts, origin), device!)
 }
 
 async function alertReasons(ts: TestServer, customerId: string, ip: string): Promise<string[]> {
@@ -128,10 +132,7 @@ describe.each(SERVER_DIALECTS)('a customer whose phone moves network mid-session
 
     // The same browser, now on the carrier (NTT DOCOMO, AS9605): the session asks for a passkey once.
     const device = victim.home.deviceToken()!
-    const onCarrier = (ip: string): ReturnType<typeof from> => {
-      const c = from(ts, { ip, userAgent: CHROME_WINDOWS })
-      return { ...c, post: (p, b, o = {}) => c.post(p, b, { ...o, headers: { 'x-mamori-device': device, ...o.headers } }), get: (p, o = {}) => c.get(p, { ...o, headers: { 'x-mamori-device': device, ...o.headers } }) }
-    }
+    const onCarrier = (ip: string): Client => withDevice(from(ts, { ip, userAgent: CHROME_WINDOWS }), device)
     const phone = onCarrier('49.96.1.1')
     expectError(await phone.post('/v1/orders', order, { token, ...once() }), 403, 'STEP_UP_REQUIRED')
     token = await stepUp(phone, token, 'order', credential)

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newCustomer } from '../support/frontDoorSteps.js'
-import { ABROAD, from } from '../support/riskScenario.js'
+import { ABROAD, eventually, from } from '../support/riskScenario.js'
 import { SERVER_DIALECTS, startTestServer, type TestServer } from '../support/server.js'
 
 async function alertsFrom(ts: TestServer, ip: string): Promise<{ top_reason: string; enforced: string }[]> {
@@ -44,14 +44,10 @@ describe.each(SERVER_DIALECTS)('credential stuffing is alerted on %s', (dialect)
       const r = await tool.post('/v1/auth/login', { loginId: `leaked-${i}-${dialect}`, password: `hunter${i}` })
       expect(r.status).toBe(401)
     }
-    let alerts: { top_reason: string; enforced: string }[] = []
-    for (let i = 0; i < 100 && alerts.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50))
-      alerts = await alertsFrom(ts, ABROAD.ip)
-    }
+    await eventually(() => alertsFrom(ts, ABROAD.ip))
     // Let any scoring still in flight finish before counting.
     await new Promise((r) => setTimeout(r, 300))
-    alerts = await alertsFrom(ts, ABROAD.ip)
+    const alerts = await alertsFrom(ts, ABROAD.ip)
     expect(alerts).toHaveLength(1)
     expect(alerts[0]!.top_reason).toMatch(/^credentialStuffing:/)
     expect(await alertsFrom(ts, '153.156.77.250')).toEqual([])

@@ -122,3 +122,15 @@ export async function loginSession(client: Client, c: { loginId: string; passwor
   return r.body.token!
 }
 
+/**
+ * Polls `read` until it returns something (up to 5 s): attempt alerts are scored after the answer
+ * is sent, so a test reads them a moment later.
+ */
+export async function eventually<T>(read: () => Promise<readonly T[]>): Promise<readonly T[]> {
+  let rows = await read()
+  for (let i = 0; i < 100 && rows.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    rows = await read()
+  }
+  return rows
+}
