@@ -70,6 +70,28 @@ export function markVictim(world: World, c: Customer, at: number): void {
   if (was === undefined || at < was) world.victims.set(c.spec.index, at)
 }
 
+/**
+ * Schedules `attack` on each victim in turn, `gapMs` apart from the scenario's start; when its
+ * turn comes the victim is marked (their troubles from then on are the attack's), counted as a
+ * target, and the attack's start logged.
+ */
+export function attackEach(ctx: ScenarioContext, log: AttackLog, scenarioId: string, picked: readonly Customer[], gapMs: number, attack: (victim: Customer) => Promise<void>): void {
+  picked.forEach((victim, i) => {
+    ctx.world.scheduler.at(ctx.start + i * gapMs, `${scenarioId} ${victim.loginId}`, async () => {
+      const now = ctx.world.clock.now()
+      markVictim(ctx.world, victim, now)
+      log.start(now)
+      log.targets.add(victim.id)
+      await attack(victim)
+    })
+  })
+}
+
+/** Where an attacker with a victim's credentials works from: a rented server in Japan, or a residential proxy on the victim's own ISP with their browser string. */
+export function attackOrigin(world: World, rng: SeededRandom, from: 'hosting' | 'victim-isp-proxy', victim: Customer): Origin {
+  return from === 'hosting' ? hostingOrigin(world, rng, true) : residentialProxy(world, rng, victim.usualOrigin().userAgent, victim)
+}
+
 /** A rented server: AWS Tokyo when `inJapan`, else any hosting network. */
 export function hostingOrigin(world: World, rng: SeededRandom, inJapan: boolean, userAgent?: string): Origin {
   const nets = HOSTING.filter((n) => world.atlas.has(n) && (inJapan ? n.country === 'JP' : n.country === undefined))

@@ -10,15 +10,14 @@ import { confirmation, isReply, loginResult, passkeyLogin, registerPasskey, type
 import type { SoftCredential } from '../softAuthenticator.js'
 import { HOUR, pause, type World } from '../World.js'
 import {
+  attackEach,
   attackerBrowser,
-  hostingOrigin,
-  markVictim,
+  attackOrigin,
   redirectAndWithdraw,
-  residentialProxy,
-  victims,
-  withdrawTo,
   type Scenario,
   type ScenarioContext,
+  victims,
+  withdrawTo,
 } from './common.js'
 
 const STEPS = ['recovery_start', 'recovery_code', 'register_passkey', 'login', 'destination_change', 'withdrawal'] as const
@@ -40,19 +39,13 @@ function recovery(v: Variant): Scenario {
     stage(ctx: ScenarioContext, log: AttackLog): void {
       const { world, rng } = ctx
       const picked = ctx.pool.take(victims(ctx, 5), (c) => c.spec.style !== 'dormant')
-      picked.forEach((victim, i) => {
-        world.scheduler.at(ctx.start + i * v.gapMs, `${v.id} ${victim.loginId}`, async () => {
-          const now = world.clock.now()
-          markVictim(world, victim, now)
-          log.start(now)
-          log.targets.add(victim.id)
-          const origin = v.from === 'hosting' ? hostingOrigin(world, rng, true) : residentialProxy(world, rng, victim.usualOrigin().userAgent, victim)
-          try {
-            await abuse(world, log, victim, origin, v.victimReadsCode)
-          } finally {
-            log.end(world.clock.now())
-          }
-        })
+      attackEach(ctx, log, v.id, picked, v.gapMs, async (victim) => {
+        const origin = attackOrigin(world, rng, v.from, victim)
+        try {
+          await abuse(world, log, victim, origin, v.victimReadsCode)
+        } finally {
+          log.end(world.clock.now())
+        }
       })
     },
   }

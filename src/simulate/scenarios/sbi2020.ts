@@ -9,18 +9,17 @@ import type { AttackLog } from '../AttackLog.js'
 import type { Customer } from '../Customer.js'
 import { HOUR, MINUTE, pause } from '../World.js'
 import {
+  attackEach,
   attackerBrowser,
+  attackOrigin,
   forgedAccount,
-  hostingOrigin,
   loginAsVictim,
-  markVictim,
-  residentialProxy,
-  sellEverything,
-  victims,
-  withdrawTo,
   type Scenario,
   type ScenarioContext,
+  sellEverything,
   type VictimHelp,
+  victims,
+  withdrawTo,
 } from './common.js'
 
 const STEPS = ['login', 'second_factor', 'destination_change', 'sell', 'withdrawal'] as const
@@ -44,43 +43,37 @@ function sbi(v: Variant): Scenario {
     stage(ctx: ScenarioContext, log: AttackLog): void {
       const { world, rng } = ctx
       const picked = ctx.pool.take(victims(ctx, 6), v.accept)
-      picked.forEach((victim, i) => {
-        world.scheduler.at(ctx.start + i * v.gapMs, `${v.id} ${victim.loginId}`, async () => {
-          const now = world.clock.now()
-          markVictim(world, victim, now)
-          log.start(now)
-          log.targets.add(victim.id)
-          const origin = v.from === 'hosting' ? hostingOrigin(world, rng, true) : residentialProxy(world, rng, victim.usualOrigin().userAgent, victim)
-          const b = attackerBrowser(world, log, origin)
-          try {
-            const kind = await loginAsVictim(b, log, victim, v.help)
-            if (kind !== 'customer') return
-            const proof = { tradingPassword: victim.spec.tradingPassword }
-            // 1. The destination, to the same-name account opened with forged papers.
-            await pause(world, 40_000)
-            const account = forgedAccount(victim, rng)
-            log.attackerAccounts.add(account.accountNumber)
-            const d = await b.post<{ id?: string }>('/v1/destinations', { ...account, ...proof }, { idempotent: true })
-            if (d.status === 201 && d.body.id !== undefined) log.pass('destination_change')
-            else log.stop('destination_change', d)
-            // 2. Sell everything.
-            await pause(world, 60_000)
-            await sellEverything(b, log, 'sell', proof)
-            // 3. Withdraw, at once and, past the destination's cooling period, once more.
-            if (d.status === 201 && d.body.id !== undefined) {
-              const destinationId = d.body.id
-              await pause(world, 30_000)
-              await withdrawTo(b, log, destinationId, proof)
-              world.scheduler.at(world.clock.now() + 73 * HOUR, `${v.id} return ${victim.loginId}`, async () => {
-                const again = attackerBrowser(world, log, origin)
-                if ((await loginAsVictim(again, log, victim, v.help === 'approves-once' ? 'nothing' : v.help)) === 'customer') await withdrawTo(again, log, destinationId, proof)
-                log.end(world.clock.now())
-              })
-            }
-          } finally {
-            log.end(world.clock.now())
+      attackEach(ctx, log, v.id, picked, v.gapMs, async (victim) => {
+        const origin = attackOrigin(world, rng, v.from, victim)
+        const b = attackerBrowser(world, log, origin)
+        try {
+          const kind = await loginAsVictim(b, log, victim, v.help)
+          if (kind !== 'customer') return
+          const proof = { tradingPassword: victim.spec.tradingPassword }
+          // 1. The destination, to the same-name account opened with forged papers.
+          await pause(world, 40_000)
+          const account = forgedAccount(victim, rng)
+          log.attackerAccounts.add(account.accountNumber)
+          const d = await b.post<{ id?: string }>('/v1/destinations', { ...account, ...proof }, { idempotent: true })
+          if (d.status === 201 && d.body.id !== undefined) log.pass('destination_change')
+          else log.stop('destination_change', d)
+          // 2. Sell everything.
+          await pause(world, 60_000)
+          await sellEverything(b, log, 'sell', proof)
+          // 3. Withdraw, at once and, past the destination's cooling period, once more.
+          if (d.status === 201 && d.body.id !== undefined) {
+            const destinationId = d.body.id
+            await pause(world, 30_000)
+            await withdrawTo(b, log, destinationId, proof)
+            world.scheduler.at(world.clock.now() + 73 * HOUR, `${v.id} return ${victim.loginId}`, async () => {
+              const again = attackerBrowser(world, log, origin)
+              if ((await loginAsVictim(again, log, victim, v.help === 'approves-once' ? 'nothing' : v.help)) === 'customer') await withdrawTo(again, log, destinationId, proof)
+              log.end(world.clock.now())
+            })
           }
-        })
+        } finally {
+          log.end(world.clock.now())
+        }
       })
     },
   }

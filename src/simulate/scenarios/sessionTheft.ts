@@ -8,16 +8,16 @@ import type { AttackLog } from '../AttackLog.js'
 import type { Customer } from '../Customer.js'
 import { MINUTE, HOUR, pause } from '../World.js'
 import {
+  attackEach,
   attackerBrowser,
   buyAll,
   hostingOrigin,
-  markVictim,
   redirectAndWithdraw,
   residentialProxy,
-  sellEverything,
-  victims,
   type Scenario,
   type ScenarioContext,
+  sellEverything,
+  victims,
 } from './common.js'
 
 const STEPS = ['replay', 'sell', 'buy', 'destination_change', 'withdrawal'] as const
@@ -40,45 +40,39 @@ function theft(v: Variant): Scenario {
       const thin = world.instruments.filter((i) => i.segment === 'foreign_small')
       const symbol = thin[rng.int(thin.length)]!.symbol
       const picked = ctx.pool.take(victims(ctx, 5), (c: Customer) => c.spec.style !== 'dormant')
-      picked.forEach((victim, i) => {
-        world.scheduler.at(ctx.start + i * v.gapMs, `${v.id} ${victim.loginId}`, async () => {
-          const now = world.clock.now()
-          markVictim(world, victim, now)
-          log.start(now)
-          log.targets.add(victim.id)
-          // The victim logs in as usual on the infected computer and leaves the session open.
-          const infected = await victim.session({ stayLoggedIn: true, preferPc: true })
-          if (infected?.token === undefined) {
-            log.stop('replay', 'VICTIM_NOT_LOGGED_IN')
-            log.end(world.clock.now())
-            return
-          }
-          const origin = v.withDevice ? residentialProxy(world, rng, infected.origin.userAgent) : hostingOrigin(world, rng, false, infected.origin.userAgent)
-          const stolen = attackerBrowser(world, log, origin)
-          stolen.token = infected.token
-          if (v.withDevice) stolen.deviceToken = infected.deviceToken
-          world.scheduler.at(world.clock.now() + 2 * MINUTE + rng.int(3 * MINUTE), `${v.id} replay ${victim.loginId}`, async () => {
-            try {
-              log.attempts++
-              const look = await stolen.get('/v1/portfolio')
-              if (look.status !== 200) {
-                log.stop('replay', look)
-                return
-              }
-              log.pass('replay')
-              log.takenOver.add(victim.id)
-              // The stealer also took the trading password the browser had saved.
-              const proof = { tradingPassword: victim.spec.tradingPassword }
-              await pause(world, 20_000)
-              if ((await sellEverything(stolen, log, 'sell', proof)) === 'stopped') return
-              await pause(world, 30_000)
-              await buyAll(stolen, log, 'buy', symbol, proof)
-              await pause(world, 30_000)
-              await redirectAndWithdraw(stolen, log, victim, rng, proof)
-            } finally {
-              log.end(world.clock.now())
+      attackEach(ctx, log, v.id, picked, v.gapMs, async (victim) => {
+        // The victim logs in as usual on the infected computer and leaves the session open.
+        const infected = await victim.session({ stayLoggedIn: true, preferPc: true })
+        if (infected?.token === undefined) {
+          log.stop('replay', 'VICTIM_NOT_LOGGED_IN')
+          log.end(world.clock.now())
+          return
+        }
+        const origin = v.withDevice ? residentialProxy(world, rng, infected.origin.userAgent) : hostingOrigin(world, rng, false, infected.origin.userAgent)
+        const stolen = attackerBrowser(world, log, origin)
+        stolen.token = infected.token
+        if (v.withDevice) stolen.deviceToken = infected.deviceToken
+        world.scheduler.at(world.clock.now() + 2 * MINUTE + rng.int(3 * MINUTE), `${v.id} replay ${victim.loginId}`, async () => {
+          try {
+            log.attempts++
+            const look = await stolen.get('/v1/portfolio')
+            if (look.status !== 200) {
+              log.stop('replay', look)
+              return
             }
-          })
+            log.pass('replay')
+            log.takenOver.add(victim.id)
+            // The stealer also took the trading password the browser had saved.
+            const proof = { tradingPassword: victim.spec.tradingPassword }
+            await pause(world, 20_000)
+            if ((await sellEverything(stolen, log, 'sell', proof)) === 'stopped') return
+            await pause(world, 30_000)
+            await buyAll(stolen, log, 'buy', symbol, proof)
+            await pause(world, 30_000)
+            await redirectAndWithdraw(stolen, log, victim, rng, proof)
+          } finally {
+            log.end(world.clock.now())
+          }
         })
       })
     },
